@@ -1,0 +1,177 @@
+"""The `harness` command line: eval, images, suites, models (and what later subcommands add).
+
+User errors print as one line on stderr with exit code 2; they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as a one-line error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise HarnessError(f"{self.prog}: {message}")
+
+
+def _suite_option_pairs(extra: list[str]) -> dict[str, Any]:
+    """Turn leftover `--key value` / `--flag` arguments into suite options (validated by the suite)."""
+    options: dict[str, Any] = {}
+    i = 0
+    while i < len(extra):
+        token = extra[i]
+        if not token.startswith("--"):
+            raise HarnessError(f"unexpected argument {token!r}; suite options look like --name value")
+        key, _, value = token[2:].partition("=")
+        if not value:
+            if i + 1 < len(extra) and not extra[i + 1].startswith("--"):
+                value = extra[i + 1]
+                i += 1
+            else:
+                value = "true"
+        key = key.replace("-", "_")
+        if key in options:
+            options[key] = [*options[key], value] if isinstance(options[key], list) else [options[key], value]
+        else:
+            options[key] = value
+        i += 1
+    return options
+
+
+def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.results import print_summary
+    from harness.run import EvalRequest, run_eval
+
+    options = _suite_option_pairs(extra)
+    if args.limit is not None:
+        options["limit"] = args.limit
+    if args.data is not None:
+        options["data"] = args.data
+    outcome = run_eval(EvalRequest(
+        model=args.model, suites=args.suite.split(","), options=options, epochs=args.epochs,
+        script=args.script, run_id=args.resume, resume=args.resume is not None,
+        max_samples=args.max_samples, max_sandboxes=args.max_sandboxes, cost_cap=args.cost_cap,
+        display=args.display, command=["harness", *sys.argv[1:]]))
+    print_summary(outcome.run_dir)
+    print(f"\nrun directory: {outcome.run_dir}")
+    return 0 if outcome.success else 1
+
+
+def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness import images
+    from harness.models import resolve
+    from harness.run import expand_suites, suite_options
+    from harness.suite import get_suite
+
+    if args.ca_bundle:
+        os.environ[images.CA_BUNDLE_ENV] = str(args.ca_bundle)
+    if args.action == "base":
+        images.ensure_base(force=args.force)
+        return 0
+    options = _suite_option_pairs(extra)
+    if args.data:
+        options["data"] = args.data
+    suites = expand_suites(args.suite.split(","))
+    parsed = suite_options(resolve("oracle"), suites, options)
+    specs = [s for name, opts in parsed.items() for s in get_suite(name).images(opts)]
+    if args.action == "build":
+        images.ensure_base()
+        tags = images.ensure_built([s for s in specs if isinstance(s, images.ImageBuild)], force=args.force)
+        print(f"{len(tags)} image(s) ready")
+    else:
+        refs = [s.ref for s in specs if isinstance(s, images.ImagePull)]
+        digests = images.pull(refs, concurrency=args.concurrency, mirror=args.mirror)
+        for ref, digest in digests.items():
+            print(f"{ref}\t{digest}")
+        print(f"{len(digests)} image(s) present")
+    return 0
+
+
+def cmd_suites(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.suite import describe_suites
+
+    for name, description in describe_suites().items():
+        print(f"{name:<16} {description}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.models import list_models
+
+    for line in list_models():
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="harness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ev = sub.add_parser("eval", help="run suites with a model; prints a results table and the run directory",
+                        description="Suite-specific options (e.g. --tasks-dir, --instance-ids) follow the "
+                                    "common ones; `harness suites` lists the suites.")
+    ev.add_argument("--model", default="oracle", help="model alias (`harness models`); default: oracle")
+    ev.add_argument("--suite", default="all", help="suite name, comma-separated names, or all")
+    ev.add_argument("--limit", type=int, help="first N samples per suite")
+    ev.add_argument("--epochs", type=int, default=1, help="attempts per sample (each in a fresh sandbox)")
+    ev.add_argument("--data", choices=["sample", "full"],
+                    help="bundled offline samples or the official dataset (default: sample for pseudo-models)")
+    ev.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
+    ev.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run; finished samples are kept")
+    ev.add_argument("--max-samples", type=int, help="samples run concurrently")
+    ev.add_argument("--max-sandboxes", type=int, help="sandboxes alive at once")
+    ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")
+    ev.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
+    ev.set_defaults(func=cmd_eval)
+
+    im = sub.add_parser("images", help="build the base image, build suite images, or pull official images")
+    im.add_argument("action", choices=["base", "build", "pull"])
+    im.add_argument("--suite", default="all")
+    im.add_argument("--data", choices=["sample", "full"])
+    im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    im.add_argument("--ca-bundle", type=Path, help="PEM bundle trusted inside builds (or HARNESS_CA_BUNDLE)")
+    im.add_argument("--concurrency", type=int, default=4, help="parallel pulls")
+    im.add_argument("--mirror", help="registry mirror or namespace for pulls")
+    im.set_defaults(func=cmd_images)
+
+    su = sub.add_parser("suites", help="list the suites")
+    su.set_defaults(func=cmd_suites)
+    mo = sub.add_parser("models", help="list model aliases with provider, prices and key status")
+    mo.set_defaults(func=cmd_models)
+    return parser
+
+
+ALLOWS_EXTRA = {"eval", "images"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command not in ALLOWS_EXTRA:
+            raise HarnessError(f"harness {args.command}: unrecognized arguments: {' '.join(extra)}")
+        return int(args.func(args, extra) or 0)
+    except HarnessError as ex:
+        print(f"error: {ex}", file=sys.stderr)
+        return 2
+    except Exception as ex:  # a bug, not bad input: say so in one line unless asked for the traceback
+        if os.environ.get("HARNESS_DEBUG") == "1":
+            raise
+        print(f"error: internal error: {type(ex).__name__}: {ex} (HARNESS_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; resume with `harness eval --resume <run-id>`", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The suite contract: what a benchmark adapter in `suites/<name>/` provides, and the registry that finds them.
+
+A suite module named in `harness/data/suites.toml` exposes `SUITE`, a `SuiteDef`. The harness validates the
+user's options against `SuiteDef.options`, builds or pulls `SuiteDef.images(options)` before any sample starts,
+and asks `SuiteDef.build_task(request)` for the inspect `Task`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any, Literal
+
+from inspect_ai import Task
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import HarnessError, choose
+from harness.images import ImageSpec
+from harness.paths import PACKAGE_DATA
+
+SUITES_FILE = PACKAGE_DATA / "suites.toml"
+
+
+class SuiteOptions(BaseModel):
+    """Options every suite accepts. Suites subclass this with their own fields (`--repo`, `--release`, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: Literal["sample", "full"] = "sample"
+    """`sample`: the bundled offline tasks. `full`: the official dataset."""
+    limit: int | None = Field(default=None, ge=1)
+    """Keep the first N samples (applied before any image is built or pulled)."""
+
+
+class AgentKind(StrEnum):
+    """Who acts in the sandbox: the scaffold driving a model, the reference solution, or nobody."""
+
+    MODEL = "model"
+    ORACLE = "oracle"
+    NOOP = "noop"
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """What the harness asks a suite to build."""
+
+    options: SuiteOptions
+    agent: AgentKind
+
+
+@dataclass(frozen=True)
+class SuiteDef:
+    """One benchmark adapter."""
+
+    name: str
+    description: str
+    options: type[SuiteOptions]
+    build_task: Callable[[TaskRequest], Task]
+    images: Callable[[Any], list[ImageSpec]]
+    protocol: str = "shell"
+    """The scaffold protocol: shell, mcp or single_turn."""
+    dataset_info: Callable[[Any], dict[str, Any]] = lambda options: {}
+    """Dataset id, revision and digest for the manifest."""
+
+
+@cache
+def _registry() -> dict[str, dict[str, str]]:
+    with SUITES_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def suite_names() -> list[str]:
+    return list(_registry())
+
+
+def describe_suites() -> dict[str, str]:
+    return {name: entry.get("description", "") for name, entry in _registry().items()}
+
+
+def get_suite(name: str) -> SuiteDef:
+    entries = _registry()
+    if name not in entries:
+        raise choose("suite", name, [*entries, "all"])
+    module = importlib.import_module(entries[name]["module"])
+    suite = getattr(module, "SUITE", None)
+    if not isinstance(suite, SuiteDef):
+        raise HarnessError(f"{entries[name]['module']}: defines no SUITE (a harness.suite.SuiteDef)")
+    return suite
+
+
+def parse_options(suite: SuiteDef, values: dict[str, Any]) -> SuiteOptions:
+    """Validate CLI/user options against the suite's options model; unknown ones list what is valid."""
+    fields = suite.options.model_fields
+    for key in values:
+        if key not in fields:
+            valid = ", ".join("--" + k.replace("_", "-") for k in fields)
+            raise HarnessError(f"suite {suite.name}: unknown option --{key.replace('_', '-')}; valid: {valid}")
+    try:
+        return suite.options.model_validate(values)
+    except ValidationError as ex:
+        err = ex.errors()[0]
+        where = "--" + str(err["loc"][0]).replace("_", "-") if err["loc"] else "options"
+        raise HarnessError(f"suite {suite.name}: {where}: {err['msg']}") from ex

@@ -1,0 +1,17 @@
+"""The inspect task every suite runs through, registered so eval logs carry the suite, agent and options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai import Task, task
+
+from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
+
+
+@task
+def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+    definition = get_suite(suite)
+    request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
+    return definition.build_task(request)

@@ -1,0 +1,1 @@
+"""Benchmark adapters, one subpackage per suite: dataset, sandbox, oracle, scorer, task, README."""

@@ -1,0 +1,1 @@
+"""Terminal-Bench 2.0 in Harbor's task-directory format."""

@@ -1,0 +1,60 @@
+"""The whole path in real Docker sandboxes: dataset, sandbox, solver, scorer, logs, results table, manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness import images
+from harness.results import load
+from harness.run import EvalRequest, run_eval
+
+pytestmark = pytest.mark.docker
+
+
+def scores(run_dir: Path) -> dict[str, float]:
+    df = load([run_dir / "logs"])
+    return dict(zip(df["task"], df["score"], strict=True))
+
+
+def test_oracle_scores_one_and_noop_zero(docker_engine, results_dir) -> None:
+    oracle = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"]))
+    assert oracle.success
+    assert scores(oracle.run_dir) and set(scores(oracle.run_dir).values()) == {1.0}
+    noop = run_eval(EvalRequest(model="noop", suites=["terminal_bench"]))
+    assert set(scores(noop.run_dir).values()) == {0.0}
+    for name in ("manifest.json", "samples.csv", "summary.csv"):
+        assert (oracle.run_dir / name).is_file()
+    manifest = json.loads((oracle.run_dir / "manifest.json").read_text())
+    assert manifest["model"]["alias"] == "oracle"
+    assert manifest["policy"]["hash"] and manifest["suites"]["terminal_bench"]["scaffold_hash"]
+    assert manifest["finished"]
+
+
+def test_scripted_model_drives_the_scaffold_through_tool_calls(docker_engine, results_dir, tmp_path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({
+        "hello-file": [
+            {"tool_calls": [{"function": "bash_session", "arguments": {
+                "action": "type_submit", "input": "echo 'Hello, world!' > /app/hello.txt"}}]},
+            {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]},
+        ],
+        "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "skip"}}]}],
+    }))
+    run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script))
+    assert scores(run.run_dir) == {"hello-file": 1.0, "sum-numbers": 0.0}
+
+
+def test_second_image_build_does_nothing(docker_engine, capsys) -> None:
+    from suites.terminal_bench.task import Options
+    from suites.terminal_bench.task import images as suite_images
+
+    specs = suite_images(Options())
+    images.ensure_built(specs)
+    capsys.readouterr()
+    images.ensure_built(specs)
+    err = capsys.readouterr().err
+    assert err.count("is up to date; nothing to do") == len(specs)
+    assert "building" not in err
