@@ -143,6 +143,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         display=display,  # type: ignore[arg-type]
         metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash},
         log_dir_allow_dirty=True,
+        sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
         **rp.eval_kwargs(),
         **model.generate,
     )
