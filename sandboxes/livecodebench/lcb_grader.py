@@ -26,16 +26,17 @@ import sys
 # Preloaded modules: lcb_runner's grader process has these imported before it forks its child.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-import ast  # noqa: E402
-import faulthandler  # noqa: E402
-import json  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from io import StringIO  # noqa: E402
-from types import ModuleType  # noqa: E402
-from unittest.mock import mock_open, patch  # noqa: E402
+import ast
+import contextlib
+import faulthandler
+import json
+import signal
+import socket
+import time
+from decimal import Decimal
+from io import StringIO
+from types import ModuleType
+from unittest.mock import mock_open, patch
 
 sys.set_int_max_str_digits(50000)  # compute_code_generation_metrics.py sets this at import time
 
@@ -58,17 +59,15 @@ DROP_PRIVILEGES = os.geteuid() == 0
 def preload() -> None:
     """Import what programs import, once, so forked children start warm (numpy: an lcb_runner dependency)."""
     exec(PRELUDE.replace("sys.setrecursionlimit(50000)\n", ""), {})
-    try:
+    with contextlib.suppress(ImportError):
         import numpy  # noqa: F401
-    except ImportError:
-        pass
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # the child: lcb_runner's run_test, grade_call_based and grade_stdio
 
 
-class TimeoutException(Exception):  # noqa: N818  (the name is part of the semantics: see _failure_code)
+class TimeoutException(Exception):
     pass
 
 
@@ -151,7 +150,7 @@ def grade_call_based(code: str, inputs: list, outputs: list, fn_name: str, timeo
     expected_list = [json.loads(text) for text in outputs]
     state["phase"] = "test"
     results: list = []
-    for args, expected in zip(args_list, expected_list):
+    for args, expected in zip(args_list, expected_list, strict=False):
         signal.alarm(timeout)
         faulthandler.enable()
         try:
@@ -212,7 +211,7 @@ def compare_stdout(prediction: str, expected: str) -> str | None:
     got, want = stripped_lines(prediction), stripped_lines(expected)
     if len(got) != len(want):
         return "Wrong answer: mismatched output length"
-    for index, (got_line, want_line) in enumerate(zip(got, want)):
+    for index, (got_line, want_line) in enumerate(zip(got, want, strict=False)):
         if got_line == want_line:
             continue
         ok_got, got_decimals = as_decimals(got_line)
@@ -229,7 +228,7 @@ def grade_stdio(code: str, inputs: list, outputs: list, timeout: int, state: dic
         return None
     state["phase"] = "test"
     results: list = []
-    for text, expected in zip(inputs, outputs):
+    for text, expected in zip(inputs, outputs, strict=False):
         signal.alarm(timeout)
         faulthandler.enable()
         signal.alarm(timeout)
@@ -312,7 +311,7 @@ def child_main(request: dict, result_fd: int, uid: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    sys.stdin = open(os.devnull)  # multiprocessing's child replaces stdin the same way
+    sys.stdin = open(os.devnull)  # noqa: SIM115  multiprocessing's child replaces stdin the same way
     os.chdir("/tmp")
     if DROP_PRIVILEGES:
         os.setgroups([])
@@ -323,7 +322,7 @@ def child_main(request: dict, result_fd: int, uid: int) -> None:
     results, metadata = run_tests(request, state)
     payload = json.dumps({"results": [_plain(r) for r in results], "metadata": metadata,
                           "phase": state["phase"]}, default=str).encode()
-    view = memoryview(payload)
+    view = memoryview(len(payload).to_bytes(8, "big") + payload)  # length-prefixed: no need to wait for EOF
     while view:
         view = view[write(result_fd, view):]
     exit_(0)
@@ -345,6 +344,52 @@ def _kill_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
+def _collect(pid: int, read_fd: int, deadline: float) -> tuple[bytes | None, bool]:
+    """The child's length-prefixed result, read until it is complete, the child exits or the deadline passes.
+
+    Returns (payload or None, whether the child exited). Like lcb_runner, which joins the child process rather
+    than waiting for a pipe to close, processes the child started that still hold the pipe delay nothing.
+    """
+    import selectors
+
+    buffer = bytearray()
+    pidfd = os.pidfd_open(pid)
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(read_fd, selectors.EVENT_READ, "pipe")
+            selector.register(pidfd, selectors.EVENT_READ, "exit")
+            while (payload := _complete(buffer)) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, False
+                for key, _ in selector.select(remaining):
+                    if key.data == "exit":  # everything the child wrote is in the pipe by now
+                        os.set_blocking(read_fd, False)
+                        while True:
+                            try:
+                                chunk = os.read(read_fd, 1 << 20)
+                            except BlockingIOError:
+                                break
+                            if not chunk:
+                                break
+                            buffer += chunk
+                        return _complete(buffer), True
+                    chunk = os.read(read_fd, 1 << 20)
+                    if not chunk:
+                        selector.unregister(read_fd)
+                    buffer += chunk
+            return payload, False
+    finally:
+        os.close(pidfd)
+
+
+def _complete(buffer: bytearray) -> bytes | None:
+    if len(buffer) < 8:
+        return None
+    size = int.from_bytes(buffer[:8], "big")
+    return bytes(buffer[8: 8 + size]) if len(buffer) >= 8 + size else None
+
+
 def grade(request: dict) -> dict:
     """Grade one request in a forked child with lcb_runner's global timeout; returns the response dict."""
     started = time.monotonic()
@@ -361,34 +406,17 @@ def grade(request: dict) -> dict:
         finally:
             os._exit(1)
     os.close(write_fd)
-    chunks, timed_out = [], False
-    import selectors
-
-    with selectors.DefaultSelector() as selector:
-        selector.register(read_fd, selectors.EVENT_READ)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            if not selector.select(remaining):
-                continue
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
+    payload, exited = _collect(pid, read_fd, deadline)
     os.close(read_fd)
-    if timed_out:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    timed_out = payload is None and not exited
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)  # whatever the child left in its process group
     _, status = os.waitpid(pid, 0)
     if DROP_PRIVILEGES:
         _kill_uid(uid)
     elapsed = round(time.monotonic() - started, 4)
-    if chunks and not timed_out:
-        response = json.loads(b"".join(chunks))
+    if payload is not None:
+        response = json.loads(payload)
         response["elapsed"] = elapsed
         return response
     # lcb_runner: no result from the child -> every test counts as -1
@@ -402,10 +430,8 @@ def grade(request: dict) -> dict:
 def grade_file(path: str) -> dict:
     with open(path, "rb") as f:
         request = json.load(f)
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
     return grade(request)
 
 
