@@ -61,10 +61,9 @@ def test_programs_cannot_touch_the_grader_or_the_network(pool) -> None:
     response = pool.grade({"code": hostile, "inputs": ["\n"], "outputs": ["denied\noffline\nTrue\n"],
                            "fn_name": None, "timeout": 6})
     assert response["results"] == [True], response
-    for container in list(pool._containers):
-        processes = container.exec_run(["ps", "-eo", "uid=,args="]).output.decode()
-        assert "sleep" not in processes and not [line for line in processes.splitlines()
-                                                 if line.split()[0].isdigit() and int(line.split()[0]) >= 100000]
+    for container in pool.containers():
+        uids = container.exec_run(["sh", "-c", "stat -c %u /proc/[0-9]*"]).output.decode().split()
+        assert uids and not [uid for uid in uids if uid.isdigit() and int(uid) >= 100000], uids
     follow_up = pool.grade({"code": program("fxc001_a"), "inputs": ["1 2\n"], "outputs": ["3\n"], "fn_name": None})
     assert follow_up["results"] == [True]
 
