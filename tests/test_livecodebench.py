@@ -351,3 +351,12 @@ def test_processes_left_behind_do_not_delay_the_result(grader) -> None:
     code = "import posix, time\nif posix.fork() == 0:\n    time.sleep(30)\nprint(input())"
     response = grade(grader, code, ["7\n"], ["7\n"])
     assert response["results"] == [True] and response["elapsed"] < 5
+
+
+def test_options_reach_the_log_as_json_values() -> None:
+    from harness.run import _task_args
+
+    options = parse_options(get_suite("livecodebench"), {"start_date": "2024-08-01", "data_dir": "/data/lcb",
+                                                         "release": "v6"})
+    assert _task_args(options) == {"release": "v6", "start_date": "2024-08-01", "data_dir": "/data/lcb",
+                                   "data": "sample"}

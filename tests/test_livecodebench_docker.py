@@ -66,6 +66,9 @@ def test_programs_cannot_touch_the_grader_or_the_network(pool) -> None:
         assert uids and not [uid for uid in uids if uid.isdigit() and int(uid) >= 100000], uids
     follow_up = pool.grade({"code": program("fxc001_a"), "inputs": ["1 2\n"], "outputs": ["3\n"], "fn_name": None})
     assert follow_up["results"] == [True]
+    numpy = pool.grade({"code": "import numpy as np\nprint(int(np.arange(int(input())).sum()))", "inputs": ["5\n"],
+                        "outputs": ["10\n"], "fn_name": None})
+    assert numpy["results"] == [True]  # numpy is installed, as in lcb_runner's environment
 
 
 def scores(run_dir: Path) -> dict[str, float]:
