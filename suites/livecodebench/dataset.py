@@ -7,6 +7,7 @@ reads one problem's tests at a time. Tests are public then private, in dataset o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -234,9 +235,8 @@ def prepare(path: Path, digest: str) -> list[Problem]:
                     name = _safe_name(problem["question_id"]) + ".json"
                     (staging / "tests" / name).write_text(json.dumps(tests))
                     out.write(json.dumps({**problem, "tests_file": name}) + "\n")
-            if root.exists():
-                shutil.rmtree(root)
-            os.rename(staging, root)
+            with contextlib.suppress(OSError):  # a concurrent run may have prepared it first: keep that one
+                os.rename(staging, root)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     problems = []
