@@ -37,6 +37,7 @@ def grader():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.DROP_PRIVILEGES = False
+    module.preload()  # as the fork-server does
     return module
 
 

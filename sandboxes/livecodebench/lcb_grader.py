@@ -56,15 +56,21 @@ DROP_PRIVILEGES = os.geteuid() == 0
 
 
 def preload() -> None:
-    """Import what every program's prelude and the child's guard import, once, so forked children start warm.
+    """Import what lcb_runner's grading process has imported before it forks the child, once.
 
-    numpy (installed; an lcb_runner dependency) is not preloaded: it makes every fork about a third slower, and
-    the few programs that import it pay ~0.1 s of their 6 s once.
+    Besides speed this matters for numpy: importing it after reliability_guard() fails ('NoneType' object is
+    not callable), so programs can use numpy only because the grading process imported it first.
     """
     exec(PRELUDE.replace("sys.setrecursionlimit(50000)\n", ""), {})
+    import concurrent.futures  # noqa: F401
+    import multiprocessing  # noqa: F401
+    import platform  # noqa: F401
     import selectors  # noqa: F401
     import shutil  # noqa: F401
     import subprocess  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import numpy  # noqa: F401
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -489,9 +495,11 @@ def serve(idle_exit: float) -> None:
     The server holds no state between requests besides the preloaded modules; the child forks from it with the
     request in memory. Exits at end of input or after `idle_exit` idle seconds.
     """
+    import gc
     import select
 
     preload()
+    gc.freeze()  # preloaded objects: children's collections skip them instead of copying their pages
     write_frame(1, {"ready": True})
     while True:
         readable, _, _ = select.select([0], [], [], idle_exit or None)
