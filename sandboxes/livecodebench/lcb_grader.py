@@ -15,7 +15,7 @@ Modes:
 
 A request is JSON: {"code", "inputs", "outputs", "fn_name" (null for stdin problems), "timeout"}.
 The child drops root for a throwaway uid before running the program, so it can neither alter the grader nor
-outlive its request (the worker kills every process of that uid afterwards).
+outlive its request (the parent kills every process of that uid afterwards).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 
-# Preloaded modules: lcb_runner's grader process has these imported before it forks its child.
+# BLAS thread pools and fork() do not mix: the preloaded numpy keeps one thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import ast
@@ -348,10 +348,10 @@ def child_main(request: dict, result_fd: int, uid: int) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    write, exit_ = os.write, os._exit
+    write, exit_, dumps = os.write, os._exit, json.dumps  # bound before the program can replace them
     state = {"phase": "compile"}
     results, metadata = run_tests(request, state)
-    payload = json.dumps({"results": [_plain(r) for r in results], "metadata": metadata,
+    payload = dumps({"results": [_plain(r) for r in results], "metadata": metadata,
                           "phase": state["phase"]}, default=str).encode()
     view = memoryview(len(payload).to_bytes(8, "big") + payload)  # length-prefixed: no need to wait for EOF
     while view:
@@ -448,8 +448,11 @@ def grade(request: dict) -> dict:
     if DROP_PRIVILEGES:
         _kill_uid(uid)
     elapsed = round(time.monotonic() - started, 4)
+    response = None
     if payload is not None:
-        response = json.loads(payload)
+        with contextlib.suppress(ValueError):  # a program that broke its own process's json: no result
+            response = json.loads(payload)
+    if isinstance(response, dict) and isinstance(response.get("results"), list):
         response["elapsed"] = elapsed
         return response
     # lcb_runner: no result from the child -> every test counts as -1
