@@ -213,8 +213,12 @@ def _rows(path: Path) -> Iterator[tuple[int, Any]]:
                     raise HarnessError(f"{path}:{number}: not valid JSON ({ex.msg})") from ex
 
 
+PREPARED_FORMAT = 1
+"""Bumped when the prepared layout changes, so old caches are not read."""
+
+
 def prepared_dir() -> Path:
-    return cache_dir() / "livecodebench" / "prepared"
+    return cache_dir() / "livecodebench" / f"prepared-v{PREPARED_FORMAT}"
 
 
 def prepare(path: Path, digest: str) -> list[Problem]:
