@@ -155,5 +155,6 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
 
 
 def _task_args(options: SuiteOptions) -> dict[str, Any]:
-    """Options as task args: only what differs from the defaults, so log identifiers stay stable."""
-    return options.model_dump(exclude_defaults=True) | {"data": options.data}
+    """Options as task args: only what differs from the defaults, so log identifiers stay stable; JSON values
+    (dates, paths as strings), so the logged args are the real values."""
+    return options.model_dump(mode="json", exclude_defaults=True) | {"data": options.data}

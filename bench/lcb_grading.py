@@ -1,0 +1,125 @@
+"""LiveCodeBench grading throughput: graded tests per second through the sandboxed grader (prints figures only).
+
+The set: 50 problems x 20 tests with trivial correct programs, half stdin, half call-based. Problems are graded the
+way the scorer grades them (`GraderPool.grade`: copy the request in, one exec, the fork-server forks a worker and
+the worker the child that runs all 20 tests), from `--workers` threads onto as many grader containers.
+For comparison the same set is graded the naive way: one `docker exec` per problem running a fresh
+`lcb_grader.py grade` (no fork-server, no attached stream). Reference point: lcb_runner grades such a set
+unsandboxed at about 800 tests/s with 2 processes.
+
+Usage: .venv/bin/python bench/lcb_grading.py [--problems 50] [--tests 20] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import queue
+import statistics
+import sys
+import tarfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import docker
+
+from harness import images
+from suites.livecodebench.sandbox import GRADER, GRADER_IMAGE, GraderPool, GraderSettings, container_options
+
+STDIN_PROGRAM = "n = int(input())\nprint(n + 1)\n"
+CALL_PROGRAM = "class Solution:\n    def inc(self, n: int) -> int:\n        return n + 1\n"
+
+
+def problem_set(problems: int, tests: int) -> list[dict]:
+    out = []
+    for i in range(problems):
+        values = [i * 1000 + j for j in range(tests)]
+        if i % 2 == 0:
+            out.append({"code": STDIN_PROGRAM, "inputs": [f"{v}\n" for v in values],
+                        "outputs": [f"{v + 1}\n" for v in values], "fn_name": None, "timeout": 6})
+        else:
+            out.append({"code": CALL_PROGRAM, "inputs": [str(v) for v in values],
+                        "outputs": [str(v + 1) for v in values], "fn_name": "inc", "timeout": 6})
+    return out
+
+
+def fresh_interpreter(containers: queue.Queue, request: dict) -> dict:
+    """The naive way: copy the request in and `docker exec` a fresh `lcb_grader.py grade` for it."""
+    container = containers.get()
+    try:
+        name = f"request-{time.monotonic_ns()}.json"
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            data = json.dumps(request).encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        container.put_archive("/tmp", buffer.getvalue())
+        _, out = container.exec_run(["python3", GRADER, "grade", f"/tmp/{name}"])
+        return json.loads(out)
+    finally:
+        containers.put(container)
+
+
+def run(label: str, grade, requests: list[dict], workers: int) -> None:
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        timed = list(executor.map(lambda r: _timed(grade, r), requests))
+    wall = time.monotonic() - started
+    tests = sum(len(r["inputs"]) for r in requests)
+    passed = sum(all(x is True for x in response["results"]) for response, _ in timed)
+    per_problem = [seconds for _, seconds in timed]
+    inside = [response.get("elapsed", 0.0) for response, _ in timed]
+    print(f"{label}: {len(requests)} problems, {tests} tests in {wall:.2f} s = {tests / wall:.0f} tests/s "
+          f"({passed}/{len(requests)} passed); per problem: {statistics.mean(per_problem) * 1000:.0f} ms mean, "
+          f"{statistics.median(per_problem) * 1000:.0f} ms median, of which grading inside the sandbox "
+          f"{statistics.mean(inside) * 1000:.0f} ms")
+
+
+def _timed(grade, request: dict) -> tuple[dict, float]:
+    started = time.monotonic()
+    response = grade(request)
+    return response, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--problems", type=int, default=50)
+    parser.add_argument("--tests", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    images.ensure_built([GRADER_IMAGE])
+    pool = GraderPool(GraderSettings(image=GRADER_IMAGE.tag, workers=args.workers))
+    requests = problem_set(args.problems, args.tests)
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.workers) as executor:  # start the containers (not timed below)
+            list(executor.map(pool.grade, requests[: args.workers]))
+        print(f"grader containers: {args.workers} started and warm in {time.monotonic() - started:.2f} s "
+              f"(image {GRADER_IMAGE.tag})")
+        run("attached fork-server (as scored)", pool.grade, requests, args.workers)
+    finally:
+        pool.close()
+    client = docker.from_env()
+    plain = queue.Queue()
+    settings = GraderSettings(image=GRADER_IMAGE.tag)
+    started_containers = [client.containers.run(command=["sleep", "600"], detach=True, auto_remove=True,
+                                                **container_options(settings)) for _ in range(args.workers)]
+    try:
+        for container in started_containers:
+            plain.put(container)
+        run("docker exec + fresh interpreter per problem", lambda r: fresh_interpreter(plain, r), requests,
+            args.workers)
+    finally:
+        for container in started_containers:
+            container.remove(force=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
