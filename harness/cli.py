@@ -73,7 +73,7 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
     if args.ca_bundle:
         os.environ[images.CA_BUNDLE_ENV] = str(args.ca_bundle)
     if args.action == "base":
-        images.ensure_base(force=args.force)
+        images.ensure_base(force=args.force, refresh_ca=True)
         return 0
     options = _suite_option_pairs(extra)
     if args.data:

@@ -89,9 +89,16 @@ def ca_bundle() -> Path | None:
 # base image
 
 
-def ensure_base(force: bool = False) -> str:
-    """Make `BASE_IMAGE` exist: registry pull, else debootstrap + docker import; then layer the CA bundle."""
+def ensure_base(force: bool = False, refresh_ca: bool = False) -> str:
+    """Make `BASE_IMAGE` exist: registry pull, else debootstrap + docker import; then layer the CA bundle.
+
+    Implicit calls (before an eval or a build) only create a missing base, so a shell without
+    `HARNESS_CA_BUNDLE` never silently swaps the base (and with it every image's content tag).
+    `refresh_ca` (`harness images base`) rebuilds the CA layer when the configured bundle changed.
+    """
     require_engine()
+    if not force and image_id(BASE_IMAGE) and not refresh_ca:
+        return BASE_IMAGE
     bundle = ca_bundle()
     ca_hash = hashlib.sha256(bundle.read_bytes()).hexdigest()[:16] if bundle else "none"
     if not force and image_id(BASE_IMAGE) and _label(BASE_IMAGE, "org.harness.ca") == ca_hash:
