@@ -147,8 +147,8 @@ def test_error_policy_table() -> None:
 # --- environments --------------------------------------------------------------------------------------------------
 
 
-def dump(task, multiplier: float = 1.0) -> dict:
-    return sandbox.compose(task, multiplier).model_dump(mode="json", by_alias=True, exclude_none=True)
+def dump(task) -> dict:
+    return sandbox.compose(task).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def test_no_internet_means_no_network_and_limits_apply() -> None:
@@ -178,11 +178,20 @@ def test_extra_services_share_an_internal_network_without_internet() -> None:
     assert all(s.timeout == 300 for s in built)
 
 
-def test_prebuilt_docker_image_is_pulled_not_built() -> None:
+def test_prebuilt_docker_image_is_pulled_not_built(tmp_path: Path) -> None:
     task = sample("no-network")
     assert task.build_context is None
     assert sandbox.images(task) == [ImagePull("harness-base:bookworm")]
     assert dump(task)["services"]["default"]["image"] == "harness-base:bookworm"
+    # a task with both: the docker_image, unless --force-build (as Harbor's _use_prebuilt)
+    path = copy_task(tmp_path, "hello-file")
+    (path / "task.toml").write_text((path / "task.toml").read_text().replace(
+        "[environment]", '[environment]\ndocker_image = "example.org/tb/hello:1"'))
+    both = load_task(path)
+    assert sandbox.images(both) == [ImagePull("example.org/tb/hello:1")]
+    forced = sandbox.images(both, sandbox.BuildPolicy(force_build=True))
+    assert isinstance(forced[0], ImageBuild) and forced[0].name == "harness-tb-hello-file"
+    assert parse_options(SUITE, {"force_build": "true"}).force_build
 
 
 def test_tb1_compose_template_fields_are_dropped() -> None:
@@ -204,10 +213,11 @@ def test_task_compose_cannot_take_host_access(tmp_path: Path) -> None:
 
 def test_timeout_multiplier_scales_agent_verifier_and_build() -> None:
     task = sample("hello-file")
-    meta = trial_metadata(task, 2.0)
+    doubled = sandbox.BuildPolicy(timeout_multiplier=2.0)
+    meta = trial_metadata(task, doubled)
     assert (meta["agent_timeout_sec"], meta["verifier_timeout_sec"], meta["timeout_multiplier"]) == (240, 120, 2.0)
-    assert sandbox.images(task, 2.0)[0].timeout == 600
-    assert trial_metadata(task, 1.0)["agent_timeout_sec"] == 120
+    assert sandbox.images(task, doubled)[0].timeout == 600
+    assert trial_metadata(task, sandbox.BuildPolicy())["agent_timeout_sec"] == 120
 
 
 def test_options() -> None:

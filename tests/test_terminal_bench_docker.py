@@ -12,6 +12,7 @@ from inspect_ai.log import read_eval_log
 
 from harness import images
 from harness.errors import HarnessError
+from harness.results import load, summary
 from harness.run import EvalRequest, run_eval
 from suites.terminal_bench.report import report
 from suites.terminal_bench.task import Options
@@ -80,10 +81,13 @@ def test_agent_timeout_still_verifies_and_broken_verifiers_are_errors(docker_eng
         assert t.loc[("agent-timeout", epoch), "error_class"] == "AgentTimeoutError"
         assert t.loc[("no-reward", epoch), "error_class"] == "RewardFileNotFoundError"
         assert t.loc[("verifier-timeout", epoch), "error_class"] == "VerifierTimeoutError"
-    summary = result.summary().set_index("trials")
-    assert summary.loc[6, "mean_reward"] == pytest.approx(2 / 6)  # errors as 0
-    assert summary.loc[2, "mean_reward"] == 1.0  # errors excluded
+    both = result.summary().set_index("trials")
+    assert both.loc[6, "mean_reward"] == pytest.approx(2 / 6)  # errors as 0
+    assert both.loc[2, "mean_reward"] == 1.0  # errors excluded
     assert len(result.errored) == 6 and "6 trials; 4 without a reward; 2 agent timeouts" in result.render()
+    table = summary(load([run.run_dir / "logs"])).iloc[0]  # what `harness eval` prints
+    assert (table["n"], table["errors"], table["score_valid"]) == (6, 4, 1.0)
+    assert table["score"] == pytest.approx(2 / 6)
     meta = samples(run.run_dir)["verifier-timeout"].scores["verifier"].metadata
     assert meta["infra_error"] == "VerifierTimeoutError" and meta["verifier_timeout_sec"] == 2.0
 

@@ -35,7 +35,7 @@ class TbTask(BaseModel):
     instruction: str
     config: TaskConfig
     build_context: Path | None
-    """Docker build context of the task container (None: `config.environment.docker_image` is used)."""
+    """Docker build context of the task container (None: no Dockerfile; `config.environment.docker_image`)."""
     dockerfile: str = "Dockerfile"
     """Dockerfile path relative to `build_context`."""
     compose_file: Path | None = None
@@ -120,7 +120,7 @@ def load_harbor_task(path: Path) -> TbTask:
         raise _fail(name, f"missing environment/Dockerfile in {path} (or set [environment].docker_image in task.toml)")
     return TbTask(
         name=name, path=path, format="harbor", instruction=instruction, config=config,
-        build_context=None if config.environment.docker_image else env_dir,
+        build_context=env_dir if has_dockerfile else None,
         compose_file=compose if compose.is_file() else None,
         tests_dir=path / "tests", test_script=path / "tests" / "test.sh",
         solution_dir=path / "solution",
@@ -224,4 +224,4 @@ def infer_version(tasks_dir: Path) -> str | None:
 
 def to_sample(task: TbTask) -> Sample:
     return Sample(id=task.name, input=task.instruction,
-                  metadata={"task_dir": str(task.path), "task_format": task.format, **task.config.metadata})
+                  metadata={**task.config.metadata, "task_dir": str(task.path), "task_format": task.format})

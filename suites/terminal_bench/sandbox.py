@@ -9,6 +9,7 @@ built (within `build_timeout_sec` x timeout_multiplier); cpus and memory_mb beco
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -29,13 +30,22 @@ CONTROLLED = {"build", "image", "command", "entrypoint", "container_name", "netw
 TEMPLATE = re.compile(r"\$\{[^}]+\}")
 
 
+@dataclass(frozen=True)
+class BuildPolicy:
+    """How a run gets its images: Harbor's --timeout-multiplier (scales build_timeout_sec) and --force-build."""
+
+    timeout_multiplier: float = 1.0
+    force_build: bool = False
+    """Build environment/Dockerfile even when [environment].docker_image is set (Harbor's --force-build)."""
+
+
 def image_name(task: TbTask) -> str:
     slug = re.sub(r"[^a-z0-9._-]", "-", task.name.lower()).strip(".-") or "task"
     return f"harness-tb-{slug}"
 
 
-def build_timeout(task: TbTask, multiplier: float) -> float:
-    return task.config.environment.build_timeout_sec * multiplier
+def build_timeout(task: TbTask, policy: BuildPolicy) -> float:
+    return task.config.environment.build_timeout_sec * policy.timeout_multiplier
 
 
 def _load_compose(task: TbTask) -> dict[str, Any]:
@@ -67,33 +77,34 @@ def _untemplated(values: Any) -> Any:
     return values
 
 
-def _extra_build(task: TbTask, service: str, build: Any, multiplier: float) -> ImageBuild:
+def _extra_build(task: TbTask, service: str, build: Any, policy: BuildPolicy) -> ImageBuild:
     assert task.compose_file is not None
     spec = {"context": build} if isinstance(build, str) else dict(build or {})
     context = (task.compose_file.parent / str(spec.get("context", "."))).resolve()
     return ImageBuild(name=f"{image_name(task)}-{service}", context=context,
                       dockerfile=str(spec.get("dockerfile", "Dockerfile")),
                       build_args={k: str(v) for k, v in (spec.get("args") or {}).items()},
-                      timeout=build_timeout(task, multiplier))
+                      timeout=build_timeout(task, policy))
 
 
-def main_image(task: TbTask, multiplier: float = 1.0) -> ImageSpec:
+def main_image(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ImageSpec:
+    """The prebuilt docker_image when set (unless --force-build and there is a Dockerfile), else a build."""
     env = task.config.environment
-    if env.docker_image:
+    if env.docker_image and (not policy.force_build or task.build_context is None):
         return ImagePull(env.docker_image)
     assert task.build_context is not None
     return ImageBuild(name=image_name(task), context=task.build_context, dockerfile=task.dockerfile,
-                      timeout=build_timeout(task, multiplier))
+                      timeout=build_timeout(task, policy))
 
 
-def images(task: TbTask, multiplier: float = 1.0) -> list[ImageSpec]:
+def images(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> list[ImageSpec]:
     """Every image the task needs: its container's, and those of extra services built from a context."""
-    specs = [main_image(task, multiplier)]
+    specs = [main_image(task, policy)]
     services = _load_compose(task).get("services") or {}
     main = _main_service_name(task, services)
     for name, service in services.items():
         if name != main and isinstance(service, dict) and service.get("build") is not None:
-            specs.append(_extra_build(task, name, service["build"], multiplier))
+            specs.append(_extra_build(task, name, service["build"], policy))
     return specs
 
 
@@ -101,7 +112,7 @@ def _image_ref(spec: ImageSpec) -> str:
     return spec.tag if isinstance(spec, ImageBuild) else spec.ref
 
 
-def compose(task: TbTask, multiplier: float = 1.0) -> ComposeConfig:
+def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     """The compose project of one trial: the task container plus the task's extra services."""
     env = task.config.environment
     data = _load_compose(task)
@@ -112,14 +123,14 @@ def compose(task: TbTask, multiplier: float = 1.0) -> ComposeConfig:
     for name, service in services.items():
         service = {k: v for k, v in dict(service or {}).items() if k != "container_name"}
         if service.get("build") is not None:
-            service["image"] = _extra_build(task, name, service.pop("build"), multiplier).tag
+            service["image"] = _extra_build(task, name, service.pop("build"), policy).tag
             service["x-local"] = True
         service.setdefault("init", True)  # a server as PID 1 ignores SIGTERM; stop it promptly
         service.setdefault("stop_grace_period", "1s")
         extras[name] = service
     isolated = not env.allow_internet
     limits = SandboxLimits(network=not isolated or bool(extras), cpus=env.cpus, memory_mb=env.memory_mb)
-    config = compose_config(_image_ref(main_image(task, multiplier)), limits, extras).model_dump(
+    config = compose_config(_image_ref(main_image(task, policy)), limits, extras).model_dump(
         mode="json", by_alias=True, exclude_none=True)
     default = config["services"][SERVICE]
     for key, value in overrides.items():
@@ -149,15 +160,16 @@ def _rename_dependency(service: dict[str, Any], main: str | None) -> None:
         depends[SERVICE] = depends.pop(main)
 
 
-def spec(task: TbTask, multiplier: float = 1.0) -> SandboxEnvironmentSpec:
-    return SandboxEnvironmentSpec("docker", compose(task, multiplier))
+def spec(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> SandboxEnvironmentSpec:
+    return SandboxEnvironmentSpec("docker", compose(task, policy))
 
 
-def describe(task: TbTask) -> dict[str, Any]:
+def describe(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> dict[str, Any]:
     """What the environment is, for the sample metadata."""
     env = task.config.environment
     services = _load_compose(task).get("services") or {}
     main = _main_service_name(task, services)
-    return {"image": _image_ref(main_image(task)), "prebuilt": bool(env.docker_image),
+    image = main_image(task, policy)
+    return {"image": _image_ref(image), "prebuilt": isinstance(image, ImagePull),
             "allow_internet": env.allow_internet, "cpus": env.cpus, "memory_mb": env.memory_mb,
             "storage_mb": env.storage_mb, "extra_services": sorted(n for n in services if n != main)}

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspect_ai.scorer import Score, Target, mean, scorer, stderr
+import pandas as pd
+from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import SandboxEnvironment, sandbox
 
 from harness.sandbox_files import upload_dir
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
+from suites.terminal_bench.report import clustered_ci
 from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
 
 VERIFIER_DIR = "/logs/verifier"
@@ -77,7 +79,19 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     return reward, run.returncode, stdout
 
 
-@scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors()])
+@metric
+def ci95() -> Metric:
+    """95% CI of the mean reward (errors as 0) over tasks; with several trials each task's mean is one value."""
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        values = pd.Series([s.score.as_float() for s in scores])
+        _, low, high = clustered_ci(values, pd.Series(range(len(values))))
+        return {"ci95_low": low, "ci95_high": high}
+
+    return compute
+
+
+@scorer(metrics=[mean(), stderr(), ci95(), mean_valid(), infra_errors()])
 def verifier():
     """Harbor's verifier as an inspect scorer; value = the trial's reward, or 0 with `infra_error` set."""
 

@@ -46,6 +46,8 @@ class Options(SuiteOptions):
     """Only tasks whose name matches one of these glob patterns (comma-separated on the command line)."""
     timeout_multiplier: float = Field(default=LEADERBOARD_MULTIPLIER, gt=0)
     """Scales the agent, verifier and build timeouts (Harbor's --timeout-multiplier); the leaderboard needs 1.0."""
+    force_build: bool = False
+    """Build environment/Dockerfile even where task.toml names a prebuilt docker_image (Harbor's --force-build)."""
     dataset_name: str = "terminal-bench"
     """Recorded in the manifest."""
     dataset_version: str | None = None
@@ -73,10 +75,14 @@ def tasks(options: Options) -> list[TbTask]:
     return found[: options.limit] if options.limit else found
 
 
+def build_policy(options: Options) -> sandbox.BuildPolicy:
+    return sandbox.BuildPolicy(timeout_multiplier=options.timeout_multiplier, force_build=options.force_build)
+
+
 def images(options: Options) -> list[ImageSpec]:
     specs: dict[str, ImageSpec] = {}
     for task in tasks(options):
-        for spec in sandbox.images(task, options.timeout_multiplier):
+        for spec in sandbox.images(task, build_policy(options)):
             specs.setdefault(getattr(spec, "tag", None) or getattr(spec, "ref", ""), spec)
     return list(specs.values())
 
@@ -97,10 +103,11 @@ def dataset_info(options: Options) -> dict[str, Any]:
     }
 
 
-def trial_metadata(task: TbTask, multiplier: float) -> dict[str, Any]:
+def trial_metadata(task: TbTask, policy: sandbox.BuildPolicy) -> dict[str, Any]:
+    multiplier = policy.timeout_multiplier
     return {"agent_timeout_sec": task.config.agent.timeout_sec * multiplier,
             "verifier_timeout_sec": task.config.verifier.timeout_sec * multiplier,
-            "timeout_multiplier": multiplier, "environment": sandbox.describe(task)}
+            "timeout_multiplier": multiplier, "environment": sandbox.describe(task, policy)}
 
 
 def build_task(request: TaskRequest) -> Task:
@@ -112,8 +119,8 @@ def build_task(request: TaskRequest) -> Task:
     samples = []
     for task in tasks(options):
         sample = to_sample(task)
-        sample.metadata = {**(sample.metadata or {}), **trial_metadata(task, options.timeout_multiplier)}
-        sample.sandbox = sandbox.spec(task, options.timeout_multiplier)
+        sample.metadata = {**(sample.metadata or {}), **trial_metadata(task, build_policy(options))}
+        sample.sandbox = sandbox.spec(task, build_policy(options))
         samples.append(sample)
     solver = agent_solver(request, suite=NAME, protocol="shell", oracle=oracle())
     return Task(
