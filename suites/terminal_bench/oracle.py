@@ -15,8 +15,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
 from harness.errors import HarnessError
-from harness.sandbox_files import upload_dir
 from suites.terminal_bench.dataset import TbTask, load_task
+from suites.terminal_bench.files import ensure_log_dirs, put_dir, put_file
 
 SOLUTION_DIR = "/solution"
 LOG = "/logs/agent/oracle.txt"
@@ -48,14 +48,14 @@ def oracle() -> Solver:
         box = sandbox()
         env = solution_env(task)
         if task.solution_dir is not None:
-            await upload_dir(box, task.solution_dir, SOLUTION_DIR)
+            await put_dir(box, task.solution_dir, SOLUTION_DIR)
             script = f"{SOLUTION_DIR}/{task.solution_script}"
         else:
             script = f"{SOLUTION_DIR}/solve.sh"
-            await box.exec(["mkdir", "-p", SOLUTION_DIR], user="root")
-            await box.write_file(script, task.solution_text() or "")
-        await box.exec(["mkdir", "-p", os.path.dirname(LOG)], user="root")
-        result = await box.exec(["bash", "-c", f"chmod +x {script} && {script} > {LOG} 2>&1"], env=env)
+            await put_file(box, (task.solution_text() or "").encode(), script)
+        await ensure_log_dirs(box)
+        await box.exec(["chmod", "+x", script], user="root")  # Harbor chmods as the agent; root works for any USER
+        result = await box.exec(["bash", "-c", f"{script} > {LOG} 2>&1"], env=env)
         state.metadata["oracle_exit_code"] = result.returncode
         return state
 

@@ -17,9 +17,9 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, 
 from inspect_ai.solver import TaskState
 from inspect_ai.util import SandboxEnvironment, sandbox
 
-from harness.sandbox_files import upload_dir
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
+from suites.terminal_bench.files import ensure_log_dirs, put_dir, put_file
 from suites.terminal_bench.report import clustered_ci
 from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
 
@@ -55,16 +55,17 @@ async def _read(box: SandboxEnvironment, file: str) -> str | None:
 
 async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
     """Fresh /tests with the task's tests, and no reward file left from the agent phase."""
-    reset = await box.exec(["sh", "-c", f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json "
-                                        f"&& mkdir -p {TESTS_DIR} {VERIFIER_DIR}"], user="root")
+    reset = await box.exec(["sh", "-c", f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json"],
+                           user="root")
     if not reset.success:
         raise RewardError("AddTestsDirError", f"resetting {TESTS_DIR}: {reset.stderr.strip()[:200]}")
     try:
+        await ensure_log_dirs(box)
         if task.tests_dir.is_dir():
-            await upload_dir(box, task.tests_dir, TESTS_DIR)
+            await put_dir(box, task.tests_dir, TESTS_DIR)
         if task.format == "tb1":
-            await box.write_file(f"{TESTS_DIR}/run-tests.sh", task.test_script.read_bytes())
-    except Exception as ex:  # the upload's own error names the cause
+            await put_file(box, task.test_script.read_bytes(), f"{TESTS_DIR}/run-tests.sh")
+    except RuntimeError as ex:  # the failed command's stderr names the cause
         raise RewardError("AddTestsDirError", f"copying tests to {TESTS_DIR}: {ex}") from ex
 
 
