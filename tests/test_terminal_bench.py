@@ -200,11 +200,18 @@ def test_tb1_compose_template_fields_are_dropped() -> None:
     assert main["command"] == ["tail", "-f", "/dev/null"]
 
 
-def test_task_compose_cannot_take_host_access(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("service", "addition", "expected"), [
+    ("kv", "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", "Docker socket"),
+    ("kv", "    network_mode: host\n", "network_mode: host is not allowed"),
+    ("main", "    volumes:\n      - /etc:/host-etc\n", "must be read-only"),
+])
+def test_task_compose_cannot_take_host_access(tmp_path: Path, service: str, addition: str, expected: str) -> None:
     path = copy_task(tmp_path, "kv-sidecar")
     compose = path / "environment" / "docker-compose.yaml"
-    compose.write_text(compose.read_text() + "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n")
-    with pytest.raises(HarnessError, match="Docker socket"):
+    text = compose.read_text()
+    anchor = "      context: ./kv\n" if service == "kv" else "      KV_PORT: \"7070\"\n"
+    compose.write_text(text.replace(anchor, anchor + addition))
+    with pytest.raises(HarnessError, match=expected):
         sandbox.compose(load_task(path))
 
 

@@ -17,7 +17,7 @@ from inspect_ai.util import ComposeConfig, SandboxEnvironmentSpec
 
 from harness.errors import HarnessError
 from harness.images import ImageBuild, ImagePull, ImageSpec
-from harness.sandbox import SandboxLimits, compose_config
+from harness.sandbox import SandboxLimits, _refuse_host_access, compose_config
 from suites.terminal_bench.dataset import TbTask
 
 SERVICE = "default"
@@ -28,6 +28,8 @@ CONTROLLED = {"build", "image", "command", "entrypoint", "container_name", "netw
               "mem_limit", "deploy", "privileged", "x-local", "x-default"}
 """Keys of the task container that the harness sets itself; the task's compose file cannot override them."""
 TEMPLATE = re.compile(r"\$\{[^}]+\}")
+HOST_NAMESPACES = ("network_mode", "pid", "ipc", "userns_mode", "uts")
+"""An extra service may not share these namespaces with the host."""
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,13 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     services: dict[str, Any] = dict(data.get("services") or {})
     main = _main_service_name(task, services)
     overrides = {k: v for k, v in (services.pop(main, None) or {}).items() if k not in CONTROLLED} if main else {}
+    _refuse_host_access(main or SERVICE, overrides)
     extras: dict[str, dict[str, Any]] = {}
     for name, service in services.items():
         service = {k: v for k, v in dict(service or {}).items() if k != "container_name"}
+        for key in HOST_NAMESPACES:
+            if str(service.get(key, "")).startswith("host"):
+                raise HarnessError(f"task {task.name}: docker-compose.yaml service {name}: {key}: host is not allowed")
         if service.get("build") is not None:
             service["image"] = _extra_build(task, name, service.pop("build"), policy).tag
             service["x-local"] = True
