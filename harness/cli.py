@@ -120,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default="oracle", help="model alias (`harness models`); default: oracle")
     ev.add_argument("--suite", default="all", help="suite name, comma-separated names, or all")
     ev.add_argument("--limit", type=int, help="first N samples per suite")
-    ev.add_argument("--epochs", type=int, default=1, help="attempts per sample (each in a fresh sandbox)")
+    ev.add_argument("--epochs", "--trials", type=int, default=1,
+                    help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it)")
     ev.add_argument("--data", choices=["sample", "full"],
                     help="bundled offline samples or the official dataset (default: sample for pseudo-models)")
     ev.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -165,6 +166,8 @@ class ImageBuild:
     dockerfile: str = "Dockerfile"
     build_args: dict[str, str] = field(default_factory=dict)
     inject_ca: bool = False
+    timeout: float | None = None
+    """Seconds the build may take (e.g. Harbor's build_timeout_sec); None: no limit. Not part of the tag."""
 
     @property
     def tag(self) -> str:
@@ -229,7 +232,7 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
             context = tmp
         try:
             _build(context, spec.tag, dockerfile=spec.dockerfile, build_args=spec.build_args,
-                   labels={HASH_LABEL: spec.tag.rsplit(":h", 1)[1]})
+                   labels={HASH_LABEL: spec.tag.rsplit(":h", 1)[1]}, timeout=spec.timeout)
         finally:
             if context is not spec.context:
                 shutil.rmtree(context, ignore_errors=True)
@@ -237,7 +240,7 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
 
 
 def _build(context: Path, tag: str, *, dockerfile: str = "Dockerfile", build_args: dict[str, str] | None = None,
-           labels: dict[str, str] | None = None) -> None:
+           labels: dict[str, str] | None = None, timeout: float | None = None) -> None:
     log(f"building {tag} from {context}")
     started = time.monotonic()
     cmd = ["docker", "build", "--progress=plain", "-t", tag, "-f", str(context / dockerfile)]
@@ -247,13 +250,29 @@ def _build(context: Path, tag: str, *, dockerfile: str = "Dockerfile", build_arg
         cmd += ["--label", f"{key}={value}"]
     cmd.append(str(context))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, kill) if timeout else None
+    if watchdog:
+        watchdog.start()
     tail: list[str] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        tail = [*tail[-30:], line.rstrip()]
-        if line.startswith("#") and (" DONE " in line or "CACHED" in line or "ERROR" in line):
-            print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
-    if proc.wait() != 0:
+    try:
+        for line in proc.stdout:
+            tail = [*tail[-30:], line.rstrip()]
+            if line.startswith("#") and (" DONE " in line or "CACHED" in line or "ERROR" in line):
+                print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
+        code = proc.wait()
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    if timed_out.is_set():
+        raise HarnessError(f"building {tag} from {context} exceeded its build timeout of {timeout:.0f} s")
+    if code != 0:
         raise HarnessError(f"building {tag} failed:\n" + "\n".join(tail[-15:]))
     log(f"built {tag} in {time.monotonic() - started:.1f} s")
 

@@ -12,6 +12,7 @@ from harness.results import load
 from harness.run import EvalRequest, run_eval
 
 pytestmark = pytest.mark.docker
+TB_TWO = {"task_names": "hello-file,sum-numbers"}  # two of the terminal_bench samples keep these tests short
 
 
 def scores(run_dir: Path) -> dict[str, float]:
@@ -20,10 +21,10 @@ def scores(run_dir: Path) -> dict[str, float]:
 
 
 def test_oracle_scores_one_and_noop_zero(docker_engine, results_dir) -> None:
-    oracle = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"]))
+    oracle = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"], options=TB_TWO))
     assert oracle.success
     assert scores(oracle.run_dir) and set(scores(oracle.run_dir).values()) == {1.0}
-    noop = run_eval(EvalRequest(model="noop", suites=["terminal_bench"]))
+    noop = run_eval(EvalRequest(model="noop", suites=["terminal_bench"], options=TB_TWO))
     assert set(scores(noop.run_dir).values()) == {0.0}
     for name in ("manifest.json", "samples.csv", "summary.csv"):
         assert (oracle.run_dir / name).is_file()
@@ -43,7 +44,7 @@ def test_scripted_model_drives_the_scaffold_through_tool_calls(docker_engine, re
         ],
         "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "skip"}}]}],
     }))
-    run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script))
+    run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script, options=TB_TWO))
     assert scores(run.run_dir) == {"hello-file": 1.0, "sum-numbers": 0.0}
 
 
@@ -51,7 +52,7 @@ def test_second_image_build_does_nothing(docker_engine, capsys) -> None:
     from suites.terminal_bench.task import Options
     from suites.terminal_bench.task import images as suite_images
 
-    specs = suite_images(Options())
+    specs = [s for s in suite_images(Options()) if isinstance(s, images.ImageBuild)]
     images.ensure_built(specs)
     capsys.readouterr()
     images.ensure_built(specs)

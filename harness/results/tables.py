@@ -43,12 +43,13 @@ def _score_fields(row: pd.Series) -> dict[str, Any]:
 
 def load(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Per-sample table from run directories or `.eval` files."""
-    from inspect_ai.analysis import EvalInfo, EvalModel, EvalTask, SampleSummary, samples_df
+    from inspect_ai.analysis import EvalInfo, EvalModel, EvalTask, SampleScores, SampleSummary, samples_df
 
     files = _log_files(paths)
     if not files:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    raw = samples_df(files, columns=[*EvalInfo, *EvalTask, *EvalModel, *SampleSummary], quiet=True)
+    # SampleScores carries each score's metadata (passed, strict, infra_error); SampleSummary has values only
+    raw = samples_df(files, columns=[*EvalInfo, *EvalTask, *EvalModel, *SampleSummary, *SampleScores], quiet=True)
     rows = []
     for _, r in raw.iterrows():
         eval_meta = json.loads(r["metadata"]) if isinstance(r.get("metadata"), str) and r["metadata"] else {}

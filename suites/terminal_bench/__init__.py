@@ -1,1 +1,1 @@
-"""Terminal-Bench 2.0 in Harbor's task-directory format."""
+"""Terminal-Bench 2.0 run as Harbor runs it: Harbor (and Terminal-Bench 1) task directories, verifier rewards."""

@@ -1,59 +1,124 @@
-"""The Terminal-Bench verifier: fresh /tests, run tests/test.sh, read /logs/verifier/reward.{json,txt}."""
+"""The Terminal-Bench verifier, as Harbor's: runs after the agent phase (also after an agent timeout).
+
+1. Delete any /logs/verifier/reward.* the agent wrote, and any /tests it made.
+2. Copy tests/ to /tests (the agent never saw it; TB1: run-tests.sh goes there too).
+3. Run tests/test.sh with bash from the task container's workdir, with [verifier].env, within
+   [verifier].timeout_sec x timeout_multiplier; on a timeout run it once more (Harbor retries once).
+4. Read /logs/verifier/reward.txt, else reward.json (rewards.py). No valid reward is an error of its class.
+TB1 tasks: run-tests.sh's exit code becomes reward.txt (1 when it exits 0), as Harbor's TerminalBenchMapper.
+"""
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
-from inspect_ai.scorer import Score, Target, mean, scorer, stderr
+import pandas as pd
+from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, scorer, stderr
 from inspect_ai.solver import TaskState
-from inspect_ai.util import sandbox
+from inspect_ai.util import SandboxEnvironment, sandbox
 
-from harness.sandbox_files import upload_dir
 from harness.scoring import infra_errors, mean_valid, verdict
-from suites.terminal_bench.dataset import load_task
+from suites.terminal_bench.dataset import TbTask, load_task
+from suites.terminal_bench.files import ensure_log_dirs, put_dir, put_file
+from suites.terminal_bench.report import clustered_ci
+from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
 
-REWARD_DIR = "/logs/verifier"
-
-
-def parse_reward(reward_json: str | None, reward_txt: str | None) -> float:
-    """The reward from reward.json (a dict of finite numbers; key `reward` or the mean) or reward.txt."""
-    if reward_json is not None and reward_json.strip():
-        data = json.loads(reward_json)
-        if not isinstance(data, dict) or not data:
-            raise ValueError("reward.json is not a non-empty object")
-        values = {k: float(v) for k, v in data.items()}
-        if not all(math.isfinite(v) for v in values.values()):
-            raise ValueError("reward.json holds a non-finite number")
-        return values.get("reward", sum(values.values()) / len(values))
-    if reward_txt is not None and reward_txt.strip():
-        value = float(reward_txt.strip())
-        if not math.isfinite(value):
-            raise ValueError("reward.txt is not finite")
-        return value
-    raise ValueError("no reward file (missing or empty)")
+VERIFIER_DIR = "/logs/verifier"
+TESTS_DIR = "/tests"
+STDOUT = f"{VERIFIER_DIR}/test-stdout.txt"
+ATTEMPTS = 2
+"""Harbor's _verify_with_retry: stop_after_attempt(2), retrying only on VerifierTimeoutError."""
+STDOUT_TAIL = 2000
 
 
-@scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors()])
+def verifier_command(task: TbTask) -> str:
+    if task.format == "tb1":
+        return (f"bash {TESTS_DIR}/run-tests.sh > {STDOUT} 2>&1; "
+                f"if [ $? -eq 0 ]; then echo 1 > {VERIFIER_DIR}/reward.txt; "
+                f"else echo 0 > {VERIFIER_DIR}/reward.txt; fi")
+    return f"bash {TESTS_DIR}/{task.test_script.relative_to(task.tests_dir).as_posix()} > {STDOUT} 2>&1"
+
+
+def verifier_env(task: TbTask) -> dict[str, str]:
+    env = dict(task.config.verifier.env)
+    if task.format == "tb1":
+        env.setdefault("TEST_DIR", TESTS_DIR)
+    return env
+
+
+async def _read(box: SandboxEnvironment, file: str) -> str | None:
+    try:
+        return await box.read_file(file)
+    except FileNotFoundError:
+        return None
+
+
+async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
+    """Fresh /tests with the task's tests, and no reward file left from the agent phase."""
+    reset = await box.exec(["sh", "-c", f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json"],
+                           user="root")
+    if not reset.success:
+        raise RewardError("AddTestsDirError", f"resetting {TESTS_DIR}: {reset.stderr.strip()[:200]}")
+    try:
+        await ensure_log_dirs(box)
+        if task.tests_dir.is_dir():
+            await put_dir(box, task.tests_dir, TESTS_DIR)
+        if task.format == "tb1":
+            await put_file(box, task.test_script.read_bytes(), f"{TESTS_DIR}/run-tests.sh")
+    except RuntimeError as ex:  # the failed command's stderr names the cause
+        raise RewardError("AddTestsDirError", f"copying tests to {TESTS_DIR}: {ex}") from ex
+
+
+async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> tuple[Reward, int, str]:
+    """One verifier attempt: (reward, test exit code, stdout tail). TimeoutError when test.sh overruns."""
+    await prepare(box, task)
+    run = await box.exec(["bash", "-c", verifier_command(task)], env=verifier_env(task), timeout=max(1, round(timeout)),
+                          timeout_retry=False)
+    stdout = (await _read(box, STDOUT) or "")[-STDOUT_TAIL:]
+    reward = parse_reward(await _read(box, f"{VERIFIER_DIR}/reward.txt"),
+                          await _read(box, f"{VERIFIER_DIR}/reward.json"))
+    return reward, run.returncode, stdout
+
+
+@metric
+def ci95() -> Metric:
+    """95% CI of the mean reward (errors as 0) over tasks; with several trials each task's mean is one value."""
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        values = pd.Series([s.score.as_float() for s in scores])
+        _, low, high = clustered_ci(values, pd.Series(range(len(values))))
+        return {"ci95_low": low, "ci95_high": high}
+
+    return compute
+
+
+@scorer(metrics=[mean(), stderr(), ci95(), mean_valid(), infra_errors()])
 def verifier():
+    """Harbor's verifier as an inspect scorer; value = the trial's reward, or 0 with `infra_error` set."""
+
     async def score(state: TaskState, target: Target) -> Score:
         task = load_task(Path(state.metadata["task_dir"]))
+        timeout = float(state.metadata["verifier_timeout_sec"])
+        agent_error = "AgentTimeoutError" if state.metadata.get("agent_timed_out") else None
+        details = {"agent_timed_out": bool(agent_error), "timeout_multiplier": state.metadata["timeout_multiplier"],
+                   "agent_timeout_sec": state.metadata["agent_timeout_sec"], "verifier_timeout_sec": timeout}
         box = sandbox()
-        await box.exec(["sh", "-c", f"rm -rf /tests {REWARD_DIR}/reward.* && mkdir -p {REWARD_DIR}"])
-        await upload_dir(box, task.path / "tests", "/tests")
-        try:
-            run = await box.exec(["bash", "/tests/test.sh"], timeout=int(task.config.verifier.timeout_sec))
-        except TimeoutError:
-            return verdict(0, infra_error="verifier_timeout")
-        files = {}
-        for name in ("reward.json", "reward.txt"):
-            read = await box.exec(["sh", "-c", f"cat {REWARD_DIR}/{name} 2>/dev/null || true"])
-            files[name] = read.stdout if read.stdout else None
-        try:
-            reward = parse_reward(files["reward.json"], files["reward.txt"])
-        except (ValueError, json.JSONDecodeError) as ex:
-            return verdict(0, infra_error="verifier_error", explanation=f"{ex}; test.sh exit {run.returncode}")
-        return verdict(reward, explanation=f"test.sh exit {run.returncode}", test_exit_code=run.returncode)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                reward, exit_code, stdout = await verify_once(box, task, timeout)
+            except TimeoutError:
+                if attempt < ATTEMPTS:
+                    continue
+                return verdict(0, infra_error="VerifierTimeoutError", trial_error="VerifierTimeoutError",
+                               explanation=f"tests exceeded {timeout:.0f} s in {ATTEMPTS} attempts", **details)
+            except RewardError as ex:
+                return verdict(0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex),
+                               **details)
+            return verdict(reward.value, trial_error=agent_error, reward_source=reward.source,
+                           rewards=reward.rewards, test_exit_code=exit_code, verifier_attempts=attempt,
+                           explanation=f"{reward.source}: {reward.value:g} (test exit {exit_code})\n{stdout}",
+                           **details)
+        raise AssertionError("unreachable")
 
     return score
+

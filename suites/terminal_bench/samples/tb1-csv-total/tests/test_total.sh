@@ -1,0 +1,6 @@
+#!/bin/bash
+set -e
+expected=430
+actual=$(tr -d '[:space:]' < /app/total.txt)
+echo "expected $expected, got $actual"
+[ "$actual" = "$expected" ]

@@ -1,0 +1,101 @@
+"""Terminal-Bench end to end in real Docker sandboxes: oracle validation, a scripted agent driving an interactive
+program, a forged reward, agent and verifier timeouts, broken verifiers, fresh trials, build timeouts."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from inspect_ai.log import read_eval_log
+
+from harness import images
+from harness.errors import HarnessError
+from harness.results import load, summary
+from harness.run import EvalRequest, run_eval
+from suites.terminal_bench.report import report
+from suites.terminal_bench.task import Options
+from suites.terminal_bench.validate import render, validate
+
+pytestmark = pytest.mark.docker
+FIXTURES = Path(__file__).parent / "fixtures" / "terminal_bench"
+
+
+def samples(run_dir: Path):
+    return {str(s.id): s for f in sorted((run_dir / "logs").glob("*.eval")) for s in read_eval_log(str(f)).samples}
+
+
+def test_every_sample_validates_oracle_one_noop_zero(docker_engine, results_dir) -> None:
+    table = validate(Options())
+    text = render(table)
+    assert table["ok"].all(), text
+    assert len(table) == 6 and set(table["format"]) == {"harbor", "tb1"}
+    assert "6/6 tasks valid" in text and "oracle run:" in text
+    manifest = json.loads((Path(table.attrs["runs"]["oracle"]) / "manifest.json").read_text())
+    dataset = manifest["suites"]["terminal_bench"]["dataset"]
+    assert dataset["digest"].startswith("sha256:") and dataset["n_tasks"] == 6
+    assert dataset["timeout_multiplier"] == 1.0 and dataset["leaderboard_timeouts"]
+    assert "harness-base:bookworm" in manifest["images"]["pulled"]  # the prebuilt docker_image path
+
+
+def test_scripted_agent_drives_an_interactive_program_and_cannot_forge_a_reward(docker_engine, results_dir,
+                                                                                tmp_path) -> None:
+    def typed(text: str) -> dict:
+        return {"tool_calls": [{"function": "bash_session", "arguments": {"action": "type_submit", "input": text}}]}
+
+    submit = {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]}
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({
+        # vault refuses pipes: the answers go to its prompts through the persistent shell session
+        "vault-unlock": [typed("ls /tests /solution; vault"), typed("alice"), typed("open-sesame"), typed("y"),
+                         submit],
+        # an agent writing the reward itself: the verifier deletes it, reruns the tests and scores 0
+        "kv-sidecar": [typed("mkdir -p /logs/verifier && echo 1 > /logs/verifier/reward.txt"), submit],
+    }))
+    run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script,
+                               options={"task_names": "vault-unlock,kv-sidecar"}))
+    got = samples(run.run_dir)
+    vault, kv = got["vault-unlock"], got["kv-sidecar"]
+    outputs = [m.text for m in vault.messages if m.role == "tool"]
+    assert "cannot access '/tests'" in outputs[0] and "cannot access '/solution'" in outputs[0]
+    assert outputs[0].rstrip().endswith("Operator name:") and outputs[1].strip() == "Passphrase:"
+    assert "vault: unlocked" in outputs[-1]
+    assert vault.scores["verifier"].value == 1.0
+    assert vault.scores["verifier"].metadata["rewards"] == {"reward": 1.0, "vault_file": 1.0, "audit_log": 1.0}
+    assert kv.scores["verifier"].value == 0.0
+    assert kv.scores["verifier"].metadata["reward_source"] == "reward.json"  # the agent's reward.txt is gone
+
+
+def test_agent_timeout_still_verifies_and_broken_verifiers_are_errors(docker_engine, results_dir) -> None:
+    started = time.monotonic()
+    run = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"], options={"tasks_dir": str(FIXTURES)},
+                               epochs=2))
+    assert time.monotonic() - started < 240  # solve.sh sleeps 600 s; the 8 s agent limit cut it
+    result = report([run.run_dir / "logs"])
+    t = result.trials.set_index(["task", "epoch"])
+    # agent-timeout: solve.sh appends `42` then hangs; each trial's verifier still ran and its reward counts.
+    # test.sh wants exactly one line, so both trials passing also shows each trial had a fresh environment.
+    for epoch in (1, 2):
+        assert t.loc[("agent-timeout", epoch), "reward"] == 1.0
+        assert t.loc[("agent-timeout", epoch), "error_class"] == "AgentTimeoutError"
+        assert t.loc[("no-reward", epoch), "error_class"] == "RewardFileNotFoundError"
+        assert t.loc[("verifier-timeout", epoch), "error_class"] == "VerifierTimeoutError"
+    both = result.summary().set_index("trials")
+    assert both.loc[6, "mean_reward"] == pytest.approx(2 / 6)  # errors as 0
+    assert both.loc[2, "mean_reward"] == 1.0  # errors excluded
+    assert len(result.errored) == 6 and "6 trials; 4 without a reward; 2 agent timeouts" in result.render()
+    table = summary(load([run.run_dir / "logs"])).iloc[0]  # what `harness eval` prints
+    assert (table["n"], table["errors"], table["score_valid"]) == (6, 4, 1.0)
+    assert table["score"] == pytest.approx(2 / 6)
+    meta = samples(run.run_dir)["verifier-timeout"].scores["verifier"].metadata
+    assert meta["infra_error"] == "VerifierTimeoutError" and meta["verifier_timeout_sec"] == 2.0
+
+
+def test_build_timeout_is_enforced(docker_engine, tmp_path) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {images.BASE_IMAGE}\nRUN sleep 60 # {time.time()}\n")
+    spec = images.ImageBuild(name="harness-tb-build-timeout-test", context=tmp_path, timeout=3)
+    started = time.monotonic()
+    with pytest.raises(HarnessError, match="exceeded its build timeout of 3 s"):
+        images.ensure_built([spec])
+    assert time.monotonic() - started < 30
