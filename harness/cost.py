@@ -185,7 +185,8 @@ def sample_costs(log_files: Iterable[str | Path], price_keys: Mapping[str, str],
                 "cache_write_tokens": tokens["cache_write"], "output_tokens": tokens["output"],
                 "reasoning_tokens": tokens["reasoning"],
                 "cost_usd": cost if unpriced == 0 else float("nan"), "unpriced_calls": unpriced,
-                "solved": _solved(sample.scores), "response_models": ";".join(sorted(models)),
+                "solved": _solved(sample.scores),
+                "response_models": ";".join(f"{name}={count}" for name, count in sorted(models.items())),
             })
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 
@@ -195,6 +196,16 @@ def _task_suite(path: str | Path) -> str:
 
     header = read_eval_log(str(path), header_only=True)
     return str(header.eval.task_args.get("suite") or header.eval.task)
+
+
+def response_models(costs: pd.DataFrame) -> dict[str, int]:
+    """Calls per `response.model` over all samples (the `name=count;...` cells of `sample_costs`)."""
+    seen: Counter[str] = Counter()
+    for cell in costs["response_models"].dropna():
+        for pair in filter(None, str(cell).split(";")):
+            name, _, count = pair.rpartition("=")
+            seen[name] += int(count)
+    return dict(sorted(seen.items()))
 
 
 def cost_summary(costs: pd.DataFrame) -> dict[str, Any]:

@@ -100,16 +100,20 @@ class RetryPolicy(BaseModel):
         waits = (api.max_attempts - 1) * max(api.backoff_max, api.retry_after_max)
         return int(api.max_attempts * api.attempt_timeout + waits)
 
-    def eval_kwargs(self) -> dict[str, Any]:
-        """inspect eval options that pin the policy (inspect's defaults: unlimited retries, adaptive connections)."""
+    def generate_config(self) -> dict[str, Any]:
+        """inspect GenerateConfig fields that pin API retries (inspect's defaults: unlimited retries, adaptive
+        connections)."""
         return {
             "max_retries": self.api.max_attempts - 1,
             "timeout": self.call_timeout,
             "attempt_timeout": self.api.attempt_timeout,
             "max_connections": self.api.max_connections,
             "adaptive_connections": False,
-            "retry_on_error": self.sandbox.sample_retries,
         }
+
+    def eval_kwargs(self) -> dict[str, Any]:
+        """inspect eval options that pin the whole policy: API retries and sample retries."""
+        return {**self.generate_config(), "retry_on_error": self.sandbox.sample_retries}
 
     def classify(self, status: int | None, transient: bool) -> Decision:
         """Decide on a failed attempt from its HTTP status, or (no status) whether the provider calls it transient

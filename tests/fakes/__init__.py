@@ -5,6 +5,7 @@ from .responses import (
     anthropic_usage,
     chat_completion,
     deepseek_usage,
+    openai_response,
     text_block,
     thinking_block,
     tool_call,
@@ -13,4 +14,5 @@ from .responses import (
 from .server import Error, FakeModelServer, Hang, Reply, Request, Reset
 
 __all__ = ["Error", "FakeModelServer", "Hang", "Reply", "Request", "Reset", "anthropic_message", "anthropic_usage",
-           "chat_completion", "deepseek_usage", "text_block", "thinking_block", "tool_call", "tool_use_block"]
+           "chat_completion", "deepseek_usage", "openai_response", "text_block", "thinking_block", "tool_call",
+           "tool_use_block"]

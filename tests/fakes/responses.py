@@ -60,3 +60,18 @@ def anthropic_message(*blocks: dict[str, Any], model: str = "deepseek-v4-pro",
     return {"id": f"msg_{next(_ids)}", "type": "message", "role": "assistant", "model": model,
             "content": list(blocks), "stop_reason": "tool_use" if tool else "end_turn", "stop_sequence": None,
             "usage": usage or anthropic_usage(100, 20)}
+
+
+def openai_response(text: str, *, model: str = "gpt-5.4", input_tokens: int = 100, output_tokens: int = 20,
+                    cached: int = 0, reasoning: int = 0) -> dict[str, Any]:
+    """An OpenAI Responses API response with one output message (inspect uses this API for openai/ models)."""
+    return {"id": f"resp_{next(_ids)}", "object": "response", "created_at": int(time.time()), "model": model,
+            "status": "completed", "output": [{"type": "message", "id": f"msg_{next(_ids)}", "role": "assistant",
+                                               "status": "completed",
+                                               "content": [{"type": "output_text", "text": text,
+                                                            "annotations": []}]}],
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
+                      "total_tokens": input_tokens + output_tokens,
+                      "input_tokens_details": {"cached_tokens": cached},
+                      "output_tokens_details": {"reasoning_tokens": reasoning}},
+            "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}

@@ -76,7 +76,8 @@ class Request:
 
     @property
     def dialect(self) -> str:
-        return "anthropic" if self.path.rstrip("/").endswith("/messages") else "openai"
+        path = self.path.rstrip("/")
+        return "anthropic" if path.endswith("/messages") else "responses" if path.endswith("/responses") else "openai"
 
     @property
     def stream(self) -> bool:
@@ -113,7 +114,8 @@ class FakeModelServer:
             self.actions.extend(actions)
 
     def model_requests(self) -> list[Request]:
-        return [r for r in self.requests if r.method == "POST"]
+        """The generation requests (not token counting), in arrival order."""
+        return [r for r in self.requests if r.method == "POST" and not r.path.endswith("/count_tokens")]
 
     def next_action(self, request: Request) -> Action:
         with self._lock:
@@ -148,6 +150,10 @@ def _handler(server: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             request = Request("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
                               json.loads(raw or b"{}"), time.monotonic())
+            if self.path.rstrip("/").endswith("/count_tokens"):  # Anthropic's token counter: not scripted
+                server.requests.append(request)
+                self._json(200, {"input_tokens": max(1, len(json.dumps(request.body["messages"])) // 4)})
+                return
             action = server.next_action(request)
             try:
                 self._act(request, action)

@@ -12,6 +12,8 @@ def error_body(dialect: str, status: int, message: str) -> dict[str, Any]:
             403: "permission_error", 422: "invalid_request_error", 429: "rate_limit_error"}.get(status, "api_error")
     if dialect == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
+    if dialect == "responses":
+        return {"error": {"message": message, "type": kind, "code": kind, "param": None}}
     return {"error": {"message": message, "type": kind, "code": kind}}
 
 
@@ -19,6 +21,8 @@ def events(dialect: str, body: dict[str, Any], request: dict[str, Any]) -> Itera
     """The SSE events that stream `body` (a complete response) the way the API would."""
     if dialect == "anthropic":
         yield from _anthropic_events(body)
+    elif dialect == "responses":
+        raise NotImplementedError("fake server: streaming the Responses API is not implemented")
     else:
         yield from _openai_events(body, include_usage=bool((request.get("stream_options") or {}).get("include_usage")))
 
