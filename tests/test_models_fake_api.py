@@ -80,6 +80,7 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelSer
 
     first, second = (r.body for r in server.model_requests())
     assert first["model"] == "deepseek-v4-pro" and first["reasoning_effort"] == "max"
+    assert first["thinking"] == {"type": "enabled"}
     assert first["tool_choice"] == "auto"
     assistant = [m for m in second["messages"] if m["role"] == "assistant"]
     assert len(assistant) == 1
@@ -105,7 +106,7 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelSer
 def test_deepseek_forced_tool_choice_becomes_auto_while_thinking(server: FakeModelServer) -> None:
     server.play(Reply(chat_completion(tool_calls=[tool_call("add", {"a": 1, "b": 1})])))
     model = build_model(resolve("deepseek-v4-flash", base_url=server.openai_url), fast_policy())
-    config = GenerateConfig(reasoning_effort="max", **fast_policy().generate_config())
+    config = GenerateConfig(**resolve("deepseek-v4-flash").generate, **fast_policy().generate_config())
     asyncio.run(model.generate("add 1 and 1", tools=[add()], tool_choice=ToolFunction("add"), config=config))
     [request] = server.model_requests()
     assert request.body["tool_choice"] == "auto"
