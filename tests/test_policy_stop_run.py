@@ -41,6 +41,8 @@ def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, m
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["stop_reason"] == message and record["cost"]["guard"]["stopped_by"] == "api"
     assert record["success"] is False
+    if status == 401:
+        return  # resuming is the same for both statuses; test it once
 
     request.resume = True
     with FakeModelServer(responder=sum_solver()) as server:
