@@ -26,6 +26,8 @@ class ResolvedModel:
     kind: str
     inspect_model: str
     description: str = ""
+    provider: str = "pseudo"
+    """inspect provider (deepseek, anthropic, openai, google, openai-api/<service>); "pseudo" for pseudo-models."""
     api_key_env: str | None = None
     api_key_optional: bool = False
     base_url_env: str | None = None
@@ -43,10 +45,6 @@ class ResolvedModel:
     @property
     def needs_api(self) -> bool:
         return self.kind in ("model", "pattern")
-
-    @property
-    def provider(self) -> str:
-        return self.inspect_model.rsplit("/", 1)[0] if self.needs_api else "pseudo"
 
     @property
     def key_set(self) -> bool:
@@ -107,7 +105,7 @@ def _from_entry(alias: str, entry: dict[str, Any], *, inspect_model: str, base_u
     requires = (entry["requires"], entry.get("requires_package", entry["requires"])) if "requires" in entry else None
     price_key = entry.get("prices", alias)
     return ResolvedModel(
-        alias, entry["kind"], inspect_model, entry.get("description", ""),
+        alias, entry["kind"], inspect_model, entry.get("description", ""), provider=entry["provider"],
         api_key_env=entry.get("api_key_env"), api_key_optional=entry.get("api_key_optional", False),
         base_url_env=env, base_url=url, price_key=price_key, requires=requires,
         model_args=dict(entry.get("model_args", {})), generate=dict(entry.get("generate", {})))

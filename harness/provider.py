@@ -30,7 +30,7 @@ def build_model(model: ResolvedModel, policy: RetryPolicy, guard: RunGuard | Non
     args: dict[str, Any] = dict(model.model_args)
     if not model.needs_api:
         return get_model(model.inspect_model, memoize=False, **args)
-    if model.inspect_model.split("/", 1)[0] in SDK_RETRY_ARG_PROVIDERS:
+    if model.provider.split("/", 1)[0] in SDK_RETRY_ARG_PROVIDERS:
         args.setdefault("max_retries", 0)
     instance = get_model(model.inspect_model, base_url=model.base_url, api_key=api_key(model), memoize=False,
                          **args)

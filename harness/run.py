@@ -165,7 +165,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     for name, opts in options.items():
         task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
         task.metadata = {**(task.metadata or {}), "scaffold_hash": hashes[name], "policy_hash": rp.hash}
-        task.early_stopping = guard.early_stopping()
+        task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
         tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
     success = False

@@ -93,3 +93,10 @@ def test_missing_provider_package_is_named_before_any_work(monkeypatch: pytest.M
     monkeypatch.setenv("GOOGLE_API_KEY", "x")
     with pytest.raises(HarnessError, match=r"gemini-3.1-pro: its provider needs the google-genai package"):
         check_credentials(resolve("gemini-3.1-pro"))
+
+
+def test_provider_of_a_self_hosted_model_with_a_slash_in_its_name() -> None:
+    model = resolve("openai-compatible/deepseek-ai/DeepSeek-V4-Flash", base_url="http://localhost:8000/v1")
+    assert model.provider == "openai-api/openai-compatible"
+    assert resolve("deepseek-v4-pro@anthropic").provider == "anthropic"
+    assert resolve("oracle").provider == "pseudo"
