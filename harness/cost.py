@@ -67,9 +67,8 @@ def price_table() -> dict[str, list[Price]]:
 
 def plans(key: str) -> list[str]:
     """The plan names a price key has, the default first."""
-    entries = price_table().get(key, [])
-    ordered = sorted({p.plan for p in entries}, key=lambda name: (name != default_plan(key), name))
-    return ordered
+    names = {p.plan for p in price_table().get(key, [])}
+    return sorted(names, key=lambda name: (name != default_plan(key), name))
 
 
 def default_plan(key: str) -> str | None:
@@ -141,7 +140,7 @@ def _solved(scores: Mapping[str, Any] | None) -> bool | None:
 
 
 def sample_costs(log_files: Iterable[str | Path], price_keys: Mapping[str, str],
-                 plans: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+                 price_plans: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """One row per sample in `log_files`: tokens, USD, retries, `response.model`s seen, and whether it was solved.
 
     `price_keys` maps inspect model names (e.g. `deepseek/deepseek-v4-pro`) to price keys; calls of other models
@@ -151,7 +150,7 @@ def sample_costs(log_files: Iterable[str | Path], price_keys: Mapping[str, str],
     from inspect_ai.event import ModelEvent
     from inspect_ai.log import read_eval_log_samples
 
-    plans = plans or {}
+    price_plans = price_plans or {}
     rows = []
     for path in log_files:
         suite = _task_suite(path)
@@ -174,7 +173,7 @@ def sample_costs(log_files: Iterable[str | Path], price_keys: Mapping[str, str],
                               cache_write=usage.input_tokens_cache_write or 0,
                               reasoning=usage.reasoning_tokens or 0)
                 key = price_keys.get(event.model)
-                call_cost = usage_cost(key, usage, event.timestamp.date(), plans.get(key)) if key else None
+                call_cost = usage_cost(key, usage, event.timestamp.date(), price_plans.get(key)) if key else None
                 if call_cost is None:
                     unpriced += 1
                 else:

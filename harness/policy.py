@@ -35,6 +35,8 @@ class ApiPolicy(BaseModel):
     """Attempts per API call, the first included."""
     attempt_timeout: int
     """Seconds one attempt may take before it is abandoned and retried."""
+    stream_idle_timeout: int
+    """Seconds a streaming attempt may deliver no token before it is abandoned and retried (requests streaming)."""
     backoff_initial: float
     """Seconds before the first retry; doubles with each retry."""
     backoff_max: float
@@ -107,6 +109,7 @@ class RetryPolicy(BaseModel):
             "max_retries": self.api.max_attempts - 1,
             "timeout": self.call_timeout,
             "attempt_timeout": self.api.attempt_timeout,
+            "stream_idle_timeout": self.api.stream_idle_timeout,
             "max_connections": self.api.max_connections,
             "adaptive_connections": False,
         }

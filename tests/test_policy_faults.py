@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from fakes import (
@@ -41,8 +43,10 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def call(server: FakeModelServer, rp: RetryPolicy, *, alias: str = "deepseek-v4-pro",
-         guard: RunGuard | None = None) -> ModelOutput:
+         guard: RunGuard | None = None, model_args: dict[str, Any] | None = None) -> ModelOutput:
     resolved = resolve(alias, base_url=server.anthropic_url if "@anthropic" in alias else server.openai_url)
+    if model_args:
+        resolved = replace(resolved, model_args={**resolved.model_args, **model_args})
     model = build_model(resolved, rp, guard)
     return asyncio.run(model.generate("hello", config=GenerateConfig(**rp.generate_config())))
 
@@ -56,7 +60,7 @@ def test_production_policy_pins_attempts_timeouts_and_connections() -> None:
     rp = policy()
     config = rp.generate_config()
     assert config["max_retries"] == rp.api.max_attempts - 1 >= 1
-    assert 0 < config["attempt_timeout"] < config["timeout"]
+    assert 0 < config["stream_idle_timeout"] < config["attempt_timeout"] < config["timeout"]
     assert config["adaptive_connections"] is False and config["max_connections"] == rp.api.max_connections
     assert rp.eval_kwargs()["retry_on_error"] == rp.sandbox.sample_retries
     assert {429, 500, 502, 503} <= set(rp.api.retry_statuses)
@@ -96,6 +100,28 @@ def test_client_errors_are_not_retried(status: int) -> None:
     assert status_of(raised.value) == status
 
 
+def test_calls_stream_so_long_generations_are_not_cut() -> None:
+    with FakeModelServer([Reply(OK)]) as server:
+        call(server, fast_policy())
+    [request] = server.model_requests()
+    assert request.body["stream"] is True and request.body["stream_options"] == {"include_usage": True}
+
+
+def test_silent_stream_past_the_idle_timeout_is_retried() -> None:
+    # DeepSeek keeps a request open with `: keep-alive` comments while it waits; they are not tokens
+    with FakeModelServer([Hang(seconds=30), Reply(OK)]) as server:
+        output = call(server, fast_policy(stream_idle_timeout=1, attempt_timeout=60))
+    assert output.completion == "fine"
+    [gap] = gaps(server)
+    assert 0.8 <= gap < 1.0 + SLACK  # abandoned at the 1 s idle timeout, not after the 30 s the server hangs
+
+
+def test_keep_alive_comments_before_the_tokens_are_accepted() -> None:
+    with FakeModelServer([Reply(OK, keepalive=3, keepalive_interval=0.2)]) as server:
+        output = call(server, fast_policy())
+    assert output.completion == "fine" and len(server.model_requests()) == 1
+
+
 def test_slow_response_past_the_attempt_timeout_is_retried() -> None:
     with FakeModelServer([Reply(OK, delay=30), Reply(OK)]) as server:
         output = call(server, fast_policy(attempt_timeout=1))
@@ -104,20 +130,16 @@ def test_slow_response_past_the_attempt_timeout_is_retried() -> None:
     assert 0.8 <= gap < 1.0 + SLACK  # abandoned at the 1 s attempt timeout, not after the 30 s the server takes
 
 
-def test_keep_alive_lines_cannot_hang_a_call() -> None:
-    # DeepSeek keeps a non-streaming request open with blank lines while it works; without an attempt timeout
-    # this would never end, since the connection is never idle
-    with FakeModelServer([Hang(seconds=30), Reply(OK)]) as server:
-        output = call(server, fast_policy(attempt_timeout=1))
+@pytest.mark.parametrize("keepalive", [True, False])
+def test_non_streaming_call_cannot_hang_on_keep_alive_lines(keepalive: bool) -> None:
+    # without streaming (a provider or server that cannot stream), DeepSeek's blank keep-alive lines keep the
+    # connection busy forever; only the attempt timeout ends it
+    with FakeModelServer([Hang(seconds=30, keepalive=keepalive), Reply(OK)]) as server:
+        output = call(server, fast_policy(attempt_timeout=1), model_args={"stream": False})
     assert output.completion == "fine"
+    assert "stream" not in server.model_requests()[0].body
     [gap] = gaps(server)
     assert 0.8 <= gap < 1.0 + SLACK
-
-
-def test_keep_alive_lines_before_the_body_are_accepted() -> None:
-    with FakeModelServer([Reply(OK, keepalive=3, keepalive_interval=0.2)]) as server:
-        output = call(server, fast_policy())
-    assert output.completion == "fine" and len(server.model_requests()) == 1
 
 
 def test_connection_reset_is_retried() -> None:

@@ -22,7 +22,7 @@ def events(dialect: str, body: dict[str, Any], request: dict[str, Any]) -> Itera
     if dialect == "anthropic":
         yield from _anthropic_events(body)
     elif dialect == "responses":
-        raise NotImplementedError("fake server: streaming the Responses API is not implemented")
+        yield from _responses_events(body)
     else:
         yield from _openai_events(body, include_usage=bool((request.get("stream_options") or {}).get("include_usage")))
 
@@ -83,3 +83,28 @@ def _anthropic_events(body: dict[str, Any]) -> Iterator[str]:
     yield _anthropic_event("message_delta", {"delta": {"stop_reason": body["stop_reason"], "stop_sequence": None},
                                              "usage": {"output_tokens": usage["output_tokens"]}})
     yield _anthropic_event("message_stop", {})
+
+
+def _responses_events(body: dict[str, Any]) -> Iterator[str]:
+    """OpenAI Responses API streaming: lifecycle events around each output message's text."""
+    seq = 0
+
+    def event(kind: str, **payload: Any) -> str:
+        nonlocal seq
+        seq += 1
+        return f"event: {kind}\ndata: {json.dumps({'type': kind, 'sequence_number': seq, **payload})}\n\n"
+
+    pending = {**body, "status": "in_progress", "output": [], "usage": None}
+    yield event("response.created", response=pending)
+    yield event("response.in_progress", response=pending)
+    for index, item in enumerate(body["output"]):
+        yield event("response.output_item.added", output_index=index,
+                    item={**item, "status": "in_progress", "content": []})
+        for part_index, part in enumerate(item.get("content", [])):
+            ids = {"item_id": item["id"], "output_index": index, "content_index": part_index}
+            yield event("response.content_part.added", **ids, part={**part, "text": ""})
+            yield event("response.output_text.delta", **ids, delta=part["text"], logprobs=[])
+            yield event("response.output_text.done", **ids, text=part["text"], logprobs=[])
+            yield event("response.content_part.done", **ids, part=part)
+        yield event("response.output_item.done", output_index=index, item=item)
+    yield event("response.completed", response=body)
