@@ -87,7 +87,6 @@ class TaskStopper:
         self.guard = guard
         self.task_id: str | None = None
         self.drained = False
-        self.skipped = 0
 
     async def start_task(self, task: EvalSpec, samples: list[Sample], epochs: int) -> str:
         self.task_id = task.task_id
@@ -99,7 +98,6 @@ class TaskStopper:
         if self.guard.stop_reason is None:
             return None
         self.drain()
-        self.skipped += 1
         return EarlyStop(id=id, epoch=epoch, reason=self.guard.stop_reason)
 
     async def complete_sample(self, id: str | int, epoch: int, scores: dict[str, SampleScore]) -> None:

@@ -186,7 +186,8 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             **_generate_kwargs(rp, model, req.seed),
         )
     finally:
-        _finish(run_dir, record, model, plan, guard, success)
+        planned = sum(len(task.dataset) for task in tasks) * req.epochs
+        _finish(run_dir, record, model, plan, guard, success, planned)
         write_tables(run_dir)
     if guard.stopped_by == "api":
         raise HarnessError(f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
@@ -215,10 +216,11 @@ def _spent(run_dir: Path, plan: str | None, model: ResolvedModel) -> float:
 
 
 def _finish(run_dir: Path, record: dict[str, Any], model: ResolvedModel, plan: str | None, guard: RunGuard,
-            success: bool) -> None:
-    """Write `costs.csv` and complete the manifest: cost, response models, stop reason, end time."""
+            success: bool, planned: int) -> None:
+    """Write `costs.csv` and complete the manifest: samples, cost, response models, stop reason, end time."""
     costs = sample_costs(_log_files(run_dir), price_keys(), {model.price_key or "": plan})
     costs.to_csv(run_dir / "costs.csv", index=False)
+    record["samples"] = {"planned": planned, "logged": len(costs)}
     record["model"]["response_models"] = response_models(costs)
     summary = cost_summary(costs)
     record["cost"] = {**summary, "price_plan": plan, "guard": guard.summary()}

@@ -43,6 +43,7 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
     assert costs["cost_usd"].tolist() == pytest.approx([LAUNCH, LAUNCH])
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["run"]["cost_cap_usd"] == 0.005 and record["stop_reason"].startswith("cost cap $0.005")
+    assert record["samples"] == {"planned": 3, "logged": 2}
     assert record["cost"]["cost_usd"] == pytest.approx(2 * LAUNCH)
     assert record["cost"]["usd_per_solved"] == pytest.approx(LAUNCH)
     assert record["model"]["price_plan"] == "launch-discount"
