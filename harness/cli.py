@@ -58,10 +58,25 @@ def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
         model=args.model, suites=args.suite.split(","), options=options, epochs=args.epochs,
         script=args.script, run_id=args.resume, resume=args.resume is not None,
         max_samples=args.max_samples, max_sandboxes=args.max_sandboxes, cost_cap=args.cost_cap,
-        display=args.display, command=["harness", *sys.argv[1:]]))
+        display=args.display, command=["harness", *sys.argv[1:]], base_url=args.base_url,
+        price_plans=_price_plans(args.price_plan), seed=args.seed))
     print_summary(outcome.run_dir)
     print(f"\nrun directory: {outcome.run_dir}")
+    if outcome.stop_reason:
+        print(f"stopped starting samples: {outcome.stop_reason}; the rest run with "
+              f"`harness eval --resume {outcome.run_dir.name}`", file=sys.stderr)
     return 0 if outcome.success else 1
+
+
+def _price_plans(values: list[str] | None) -> dict[str, str]:
+    """`--price-plan KEY=PLAN` pairs (validated against prices.toml by the run)."""
+    plans = {}
+    for value in values or []:
+        key, sep, plan = value.partition("=")
+        if not sep or not key or not plan:
+            raise HarnessError(f"--price-plan {value}: expected KEY=PLAN, e.g. deepseek-v4-pro=full")
+        plans[key] = plan
+    return plans
 
 
 def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
@@ -129,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--max-samples", type=int, help="samples run concurrently")
     ev.add_argument("--max-sandboxes", type=int, help="sandboxes alive at once")
     ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")
+    ev.add_argument("--price-plan", action="append", metavar="KEY=PLAN",
+                    help="price plan for a model's price key, e.g. deepseek-v4-pro=full (`harness models`)")
+    ev.add_argument("--base-url", help="model API endpoint (self-hosted openai-compatible/<model>, proxies)")
+    ev.add_argument("--seed", type=int, help="sampling seed for providers that accept one (recorded either way)")
     ev.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
     ev.set_defaults(func=cmd_eval)
 

@@ -1,4 +1,10 @@
-"""The run manifest, `results/runs/<id>/manifest.json`: everything needed to say what exactly was measured."""
+"""The run manifest, `results/runs/<id>/manifest.json`: everything needed to say what exactly was measured.
+
+Sections: versions; model (alias, provider model id, endpoint, settings, price plan, every `response.model`
+seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (ids and
+digests); policy (parameters and hash); run settings (epochs, seed, concurrency, cost cap, command line);
+timing; and, once the run ends, cost and the guard's stop reason.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +41,23 @@ def now() -> str:
 
 def versions() -> dict[str, Any]:
     return {"harness": __version__, "git_sha": git_sha(), "python": sys.version.split()[0],
-            "inspect_ai": _version("inspect-ai"), "swebench": _version("swebench")}
+            "inspect_ai": _version("inspect-ai"), "swebench": _version("swebench"), "openai": _version("openai"),
+            "anthropic": _version("anthropic")}
+
+
+def model_section(model: Any, plan: str | None) -> dict[str, Any]:
+    """The model as run: alias, provider model id, endpoint, settings and price; never a key."""
+    from harness.cost import price_for
+
+    section: dict[str, Any] = {"alias": model.alias, "kind": model.kind, "provider": model.provider,
+                               "inspect_model": model.inspect_model, "base_url": model.base_url,
+                               "generate": model.generate}
+    if model.needs_api:
+        price = price_for(model.price_key, plan=plan) if model.price_key else None
+        section |= {"model_args": model.model_args, "api_key_env": model.api_key_env,
+                    "price_key": model.price_key, "price_plan": plan,
+                    "price_usd_per_1m": price.model_dump(mode="json", by_alias=True) if price else None}
+    return section
 
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:

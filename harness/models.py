@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,18 +15,26 @@ from harness.paths import PACKAGE_DATA
 from harness.suite import AgentKind
 
 MODELS_FILE = PACKAGE_DATA / "models.toml"
+PSEUDO = ("oracle", "noop", "scripted")
 
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    """An alias made concrete: what inspect is asked to run, and with what."""
+    """An alias made concrete: what inspect is asked to run, and with what. Holds no secret."""
 
     alias: str
     kind: str
     inspect_model: str
     description: str = ""
+    provider: str = "pseudo"
+    """inspect provider (deepseek, anthropic, openai, google, openai-api/<service>); "pseudo" for pseudo-models."""
     api_key_env: str | None = None
+    api_key_optional: bool = False
+    base_url_env: str | None = None
     base_url: str | None = None
+    price_key: str | None = None
+    requires: tuple[str, str] | None = None
+    """(module, package) the provider imports."""
     model_args: dict[str, Any] = field(default_factory=dict)
     generate: dict[str, Any] = field(default_factory=dict)
 
@@ -35,7 +44,11 @@ class ResolvedModel:
 
     @property
     def needs_api(self) -> bool:
-        return self.kind == "model"
+        return self.kind in ("model", "pattern")
+
+    @property
+    def key_set(self) -> bool:
+        return bool(self.api_key_env and os.environ.get(self.api_key_env))
 
 
 @cache
@@ -44,13 +57,38 @@ def registry() -> dict[str, dict[str, Any]]:
         return tomllib.load(f)
 
 
-def resolve(alias: str, *, script: Path | None = None) -> ResolvedModel:
-    """Resolve an alias; unknown aliases list the known ones."""
+def _patterns() -> dict[str, dict[str, Any]]:
+    return {name: entry for name, entry in registry().items() if entry["kind"] == "pattern"}
+
+
+def known_aliases() -> list[str]:
+    """Aliases a user can pass: every usable entry, patterns written as `<name>/<model>`."""
+    names = []
+    for name, entry in registry().items():
+        if entry["kind"] == "pattern":
+            names.append(f"{name}/<model>")
+        elif entry["kind"] != "retired":
+            names.append(name)
+    return names
+
+
+def resolve(alias: str, *, script: Path | None = None, base_url: str | None = None) -> ResolvedModel:
+    """Resolve an alias; unknown aliases list the known ones, retired ones name their replacements.
+
+    `base_url` (from `--base-url`) overrides the alias's endpoint and its environment variable.
+    """
     entries = registry()
-    if alias not in entries:
-        raise choose("model", alias, list(entries))
+    prefix, _, rest = alias.partition("/")
+    if alias not in entries and prefix in _patterns() and rest:
+        return _from_entry(alias, entries[prefix], inspect_model=f"{entries[prefix]['provider']}/{rest}",
+                           base_url=base_url)
+    if alias not in entries or entries[alias]["kind"] == "pattern":
+        raise choose("model", alias, known_aliases())
     entry = entries[alias]
     kind = entry["kind"]
+    if kind == "retired":
+        raise HarnessError(f"model {alias} was retired by its vendor ({entry['retired']}); "
+                           f"use {' or '.join(entry['replacements'])} (`harness models` lists them)")
     if kind in ("oracle", "noop"):
         return ResolvedModel(alias, kind, f"mockllm/{alias}", entry.get("description", ""))
     if kind == "scripted":
@@ -58,16 +96,59 @@ def resolve(alias: str, *, script: Path | None = None) -> ResolvedModel:
             raise HarnessError("model scripted needs --script FILE (a JSON script of model turns)")
         args = {} if str(script) == "-" else {"custom_outputs": scripted_outputs(script)}
         return ResolvedModel(alias, kind, "mockllm/scripted", entry.get("description", ""), model_args=args)
-    base_url = os.environ.get(entry.get("base_url_env", "")) or entry.get("base_url")
-    return ResolvedModel(alias, kind, f"{entry['provider']}/{entry['model']}", entry.get("description", ""),
-                         api_key_env=entry.get("api_key_env"), base_url=base_url,
-                         generate=dict(entry.get("generate", {})))
+    return _from_entry(alias, entry, inspect_model=f"{entry['provider']}/{entry['model']}", base_url=base_url)
+
+
+def _from_entry(alias: str, entry: dict[str, Any], *, inspect_model: str, base_url: str | None) -> ResolvedModel:
+    env = entry.get("base_url_env")
+    url = base_url or (os.environ.get(env) if env else None) or entry.get("base_url")
+    requires = (entry["requires"], entry.get("requires_package", entry["requires"])) if "requires" in entry else None
+    price_key = entry.get("prices", alias)
+    return ResolvedModel(
+        alias, entry["kind"], inspect_model, entry.get("description", ""), provider=entry["provider"],
+        api_key_env=entry.get("api_key_env"), api_key_optional=entry.get("api_key_optional", False),
+        base_url_env=env, base_url=url, price_key=price_key, requires=requires,
+        model_args=dict(entry.get("model_args", {})), generate=dict(entry.get("generate", {})))
 
 
 def check_credentials(model: ResolvedModel) -> None:
-    """Fail before any sandbox work when the model's API key is missing."""
-    if model.needs_api and model.api_key_env and not os.environ.get(model.api_key_env):
+    """Fail before any sandbox or image work when the model cannot be called: key, endpoint, provider package."""
+    if not model.needs_api:
+        return
+    if model.requires and not _importable(model.requires[0]):
+        raise HarnessError(f"model {model.alias}: its provider needs the {model.requires[1]} package "
+                           f"(pip install {model.requires[1]})")
+    if model.api_key_env and not model.api_key_optional and not model.key_set:
         raise HarnessError(f"model {model.alias}: set {model.api_key_env} (its API key) before running")
+    if model.kind == "pattern" and not model.base_url:
+        raise HarnessError(f"model {model.alias}: set {model.base_url_env} to the server's URL "
+                           f"(e.g. http://localhost:8000/v1) or pass --base-url")
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def api_key(model: ResolvedModel) -> str | None:
+    """The key passed to the provider (read at call time, never stored in the resolved model or a log)."""
+    if not model.api_key_env:
+        return None
+    key = os.environ.get(model.api_key_env)
+    if key is None and model.api_key_optional:
+        return "not-needed"  # self-hosted servers usually accept any key; the SDK insists on one
+    return key
+
+
+def price_keys() -> dict[str, str]:
+    """inspect model name -> price key, for every registered (non-pattern) API alias."""
+    keys = {}
+    for alias, entry in registry().items():
+        if entry["kind"] == "model":
+            keys[f"{entry['provider']}/{entry['model']}"] = entry.get("prices", alias)
+    return keys
 
 
 def scripted_outputs(script: Path):
@@ -81,13 +162,57 @@ def scripted_outputs(script: Path):
     return output_function(load_script(script))
 
 
+def _price_text(key: str | None) -> str:
+    from harness.cost import default_plan, plans, price_for
+
+    price = price_for(key, plan=default_plan(key)) if key else None
+    if price is None:
+        return "-"
+    hit = f"{price.cache_hit:g}" if price.cache_hit is not None else "n/a"
+    text = f"{price.input:g} / {hit} / {price.output:g}"
+    others = [p for p in plans(key) if p != price.plan]
+    if others or price.plan != "standard":
+        text += f" [{price.plan}" + (f"; also {', '.join(others)}" if others else "") + "]"
+    if price.long_context_threshold:
+        text += f" (>{price.long_context_threshold // 1000}K: {price.long_context_input:g} / "
+        text += f"{price.long_context_output:g})"
+    return text
+
+
+def _key_text(model: ResolvedModel) -> str:
+    if not model.api_key_env:
+        return "-"
+    state = "set" if model.key_set else ("optional, not set" if model.api_key_optional else "NOT SET")
+    text = f"{model.api_key_env} {state}"
+    if model.requires and not _importable(model.requires[0]):
+        text += f"; needs pip install {model.requires[1]}"
+    return text
+
+
+def model_table() -> list[dict[str, str]]:
+    """One row per alias: provider model, USD per 1M tokens (input / cache hit / output), key status."""
+    rows = []
+    for alias, entry in registry().items():
+        kind = entry["kind"]
+        if kind == "retired":
+            rows.append({"alias": alias, "provider model": "retired", "USD/1M in / cache-hit / out": "-",
+                         "key": "-", "description": f"refused: use {' or '.join(entry['replacements'])}"})
+            continue
+        name = f"{alias}/<model>" if kind == "pattern" else alias
+        model = (resolve(f"{alias}/<model>") if kind == "pattern"
+                 else resolve(alias, script=Path("-")) if kind == "scripted" else resolve(alias))
+        provider = model.inspect_model if model.needs_api else "pseudo-model"
+        description = model.description
+        if model.base_url_env and model.needs_api:
+            description += f"; URL: {model.base_url_env} or --base-url" if kind == "pattern" else ""
+        rows.append({"alias": name, "provider model": provider,
+                     "USD/1M in / cache-hit / out": _price_text(model.price_key), "key": _key_text(model),
+                     "description": description})
+    return rows
+
+
 def list_models() -> list[str]:
-    """One line per alias: name, inspect model, whether its key is set, description."""
-    lines = []
-    for alias in registry():
-        model = resolve(alias, script=Path("-")) if registry()[alias]["kind"] == "scripted" else resolve(alias)
-        key = ""
-        if model.api_key_env:
-            key = f"{model.api_key_env} {'set' if os.environ.get(model.api_key_env) else 'NOT SET'}"
-        lines.append(f"{alias:<22} {model.inspect_model:<32} {key:<28} {model.description}")
-    return lines
+    """`harness models`: the model table as text lines."""
+    from tabulate import tabulate
+
+    return tabulate(model_table(), headers="keys", tablefmt="simple").splitlines()

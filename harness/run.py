@@ -1,12 +1,15 @@
 """`harness eval`: resolve the model, prepare images, run every suite's task through inspect, write the run dir.
 
-A run directory `results/runs/<run-id>/` holds the inspect logs (`logs/`), `manifest.json` and the tables.
-Logs are written as samples finish; re-running with `--resume <run-id>` reuses every finished sample
-(inspect's eval_set semantics).
+A run directory `results/runs/<run-id>/` holds the inspect logs (`logs/`), `manifest.json`, the tables and
+`costs.csv` (per sample: tokens, USD, retries, `response.model`s). Logs are written as samples finish;
+re-running with `--resume <run-id>` reuses every finished sample (inspect's eval_set semantics). A cost cap or
+a stop-run API status (402, 401) stops starting new samples; the samples not run are run by `--resume`.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from harness import images, manifest
+from harness.cost import check_plan, cost_summary, price_for, response_models, sample_costs
 from harness.errors import HarnessError
-from harness.models import ResolvedModel, check_credentials, resolve
+from harness.guard import RunGuard
+from harness.models import ResolvedModel, check_credentials, price_keys, resolve
 from harness.paths import runs_dir
-from harness.policy import policy
-from harness.scaffold import scaffold_hash
+from harness.policy import RetryPolicy, policy
+from harness.scaffold import budgets, scaffold_hash
 from harness.suite import SuiteOptions, get_suite, parse_options, suite_names
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,12 +46,20 @@ class EvalRequest:
     cost_cap: float | None = None
     display: str | None = None
     command: list[str] = field(default_factory=list)
+    base_url: str | None = None
+    """Overrides the model's endpoint (self-hosted servers, proxies)."""
+    price_plans: dict[str, str] = field(default_factory=dict)
+    """Price key -> plan (`--price-plan deepseek-v4-pro=full`); unnamed keys use their default plan."""
+    seed: int | None = None
+    """Sampling seed passed to providers that accept one; recorded either way."""
 
 
 @dataclass
 class EvalOutcome:
     run_dir: Path
     success: bool
+    stop_reason: str | None = None
+    """Why the run stopped starting samples (cost cap), if it did."""
 
 
 def expand_suites(names: list[str]) -> list[str]:
@@ -75,17 +90,32 @@ def suite_options(model: ResolvedModel, suites: list[str], options: dict[str, An
 def new_run_id(model: str, suites: list[str]) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     label = suites[0] if len(suites) == 1 else "all"
-    return f"{stamp}-{model.replace('/', '_')}-{label}"
+    return f"{stamp}-{model.replace('/', '_').replace('@', '_')}-{label}"
+
+
+def price_plan(model: ResolvedModel, req: EvalRequest) -> str | None:
+    """The price plan for the run's model; `--price-plan` keys and plans are validated, a cap needs a price."""
+    for key, plan in req.price_plans.items():
+        check_plan(key, plan)
+    plan = check_plan(model.price_key, req.price_plans.get(model.price_key)) if model.price_key else None
+    if req.cost_cap is not None:
+        if req.cost_cap <= 0:
+            raise HarnessError(f"--cost-cap {req.cost_cap:g}: must be a positive amount of USD")
+        if model.needs_api and (model.price_key is None or price_for(model.price_key, plan=plan) is None):
+            raise HarnessError(f"--cost-cap: model {model.alias} has no price in prices.toml, so spend is unknown")
+    return plan
 
 
 def run_eval(req: EvalRequest) -> EvalOutcome:
     from inspect_ai import eval_set
 
+    from harness.provider import build_model
     from harness.results import write_tables
     from harness.tasks import suite_task
 
-    model = resolve(req.model, script=req.script)
+    model = resolve(req.model, script=req.script, base_url=req.base_url)
     check_credentials(model)  # before any image or sandbox work
+    plan = price_plan(model, req)
     suites = expand_suites(req.suites)
     options = suite_options(model, suites, req.options)
 
@@ -101,57 +131,109 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     images.require_engine()
     builds = [s for specs in image_specs.values() for s in specs if isinstance(s, images.ImageBuild)]
     pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
-    images.ensure_base()
+    base = images.ensure_base()
     built = images.ensure_built(builds)
     pulled = images.pull(pulls) if pulls else {}
 
     rp = policy()
     protocols = {name: get_suite(name).protocol for name in suites}
+    hashes = {name: scaffold_hash(name, protocols[name]) for name in suites}
     previous = manifest.read(run_dir)
+    spent_before = _spent(run_dir, plan, model) if previous else 0.0
+    guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)
     record: dict[str, Any] = {
         "run_id": run_id,
         "started": previous.get("started", manifest.now()),
+        "invocations": [*previous.get("invocations", []), manifest.now()],
         "command": req.command or sys.argv,
         "versions": manifest.versions(),
-        "model": {"alias": model.alias, "kind": model.kind, "inspect_model": model.inspect_model,
-                  "base_url": model.base_url, "generate": model.generate},
+        "model": manifest.model_section(model, plan),
         "suites": {name: {"options": opts.model_dump(), "dataset": get_suite(name).dataset_info(opts),
-                          "scaffold_hash": scaffold_hash(name, protocols[name])}
+                          "protocol": protocols[name], "scaffold_hash": hashes[name],
+                          "budgets": budgets(name).model_dump()}
                    for name, opts in options.items()},
-        "images": {"built": built, "pulled": pulled},
+        "images": {"base": {base: images.image_id(base)}, "built": {tag: images.image_id(tag) for tag in built},
+                   "pulled": pulled},
         "policy": {"hash": rp.hash, **rp.model_dump()},
-        "epochs": req.epochs,
-        "cost_cap_usd": req.cost_cap,
+        "run": {"epochs": req.epochs, "seed": req.seed, "max_samples": req.max_samples,
+                "max_sandboxes": req.max_sandboxes, "cost_cap_usd": req.cost_cap},
         "resumed": bool(previous),
     }
     manifest.write(run_dir, record)
 
-    tasks = [suite_task(suite=name, agent=model.agent.value, **_task_args(opts)) for name, opts in options.items()]
+    tasks = []
+    for name, opts in options.items():
+        task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
+        task.metadata = {**(task.metadata or {}), "scaffold_hash": hashes[name], "policy_hash": rp.hash}
+        task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
+        tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
-    success, _logs = eval_set(
-        tasks,
-        log_dir=str(run_dir / "logs"),
-        model=model.inspect_model,
-        model_args=model.model_args,
-        model_base_url=model.base_url,
-        epochs=req.epochs,
-        max_samples=req.max_samples,
-        max_sandboxes=req.max_sandboxes,
-        cost_limit=None,
-        fail_on_error=False,
-        retry_attempts=1,
-        display=display,  # type: ignore[arg-type]
-        metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash},
-        log_dir_allow_dirty=True,
-        sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
-        **rp.eval_kwargs(),
-        **model.generate,
-    )
+    success = False
+    try:
+        success, _logs = eval_set(
+            tasks,
+            log_dir=str(run_dir / "logs"),
+            model=build_model(model, rp, guard),
+            epochs=req.epochs,
+            max_samples=req.max_samples,
+            max_sandboxes=req.max_sandboxes,
+            fail_on_error=False,
+            retry_attempts=1,
+            display=display,  # type: ignore[arg-type]
+            metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash,
+                      "price_plan": plan},
+            log_dir_allow_dirty=True,
+            sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
+            **_generate_kwargs(rp, model, req.seed),
+        )
+    finally:
+        planned = sum(len(task.dataset) for task in tasks) * req.epochs
+        _finish(run_dir, record, model, plan, guard, success, planned)
+        write_tables(run_dir)
+    if guard.stopped_by == "api":
+        raise HarnessError(f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
+                           f"continue with `harness eval --resume {run_id}` and the same options")
+    return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+
+
+def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) -> dict[str, Any]:
+    """Policy options, then the alias's generate defaults, then the seed; recorded in every log's config."""
+    kwargs = {**rp.eval_kwargs(), **model.generate}
+    if seed is not None:
+        kwargs["seed"] = seed
+    return kwargs
+
+
+def _log_files(run_dir: Path) -> list[str]:
+    from inspect_ai.log import list_eval_logs
+
+    return [info.name for info in list_eval_logs(str(run_dir / "logs"))]
+
+
+def _spent(run_dir: Path, plan: str | None, model: ResolvedModel) -> float:
+    """USD already spent by earlier invocations of a resumed run (unknown costs count as 0)."""
+    costs = sample_costs(_log_files(run_dir), price_keys(), {model.price_key or "": plan})
+    return float(costs["cost_usd"].fillna(0).sum()) if len(costs) else 0.0
+
+
+def _finish(run_dir: Path, record: dict[str, Any], model: ResolvedModel, plan: str | None, guard: RunGuard,
+            success: bool, planned: int) -> None:
+    """Write `costs.csv` and complete the manifest: samples, cost, response models, stop reason, end time."""
+    costs = sample_costs(_log_files(run_dir), price_keys(), {model.price_key or "": plan})
+    costs.to_csv(run_dir / "costs.csv", index=False)
+    record["samples"] = {"planned": planned, "logged": len(costs)}
+    record["model"]["response_models"] = response_models(costs)
+    summary = cost_summary(costs)
+    record["cost"] = {**summary, "price_plan": plan, "guard": guard.summary()}
     record["finished"] = manifest.now()
-    record["success"] = success
+    record["success"] = success and guard.stop_reason is None
+    record["stop_reason"] = guard.stop_reason
     manifest.write(run_dir, record)
-    write_tables(run_dir)
-    return EvalOutcome(run_dir, success)
+    if guard.stop_reason is not None:
+        total = summary["cost_usd"]
+        spent = f"${total:.4f}" if total is not None and not math.isnan(total) else "unknown"
+        logger.warning("harness: run %s stopped starting samples: %s; cost so far %s", run_dir.name,
+                       guard.stop_reason, spent)
 
 
 def _task_args(options: SuiteOptions) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """The one agent scaffold: inspect's ReAct loop with fixed prompt, tools and budgets from `data/scaffold.toml`.
 
-History is append-only (no truncation or compaction), so provider prompt caching sees stable prefixes. Where the
-agent's work is collected (diff, files, answer) is the suite's job, not the scaffold's.
+History is append-only (no truncation or compaction), so provider prompt caching sees stable prefixes. Long tool
+output keeps its head and tail around a marker that says how much was cut. Where the agent's work is collected
+(diff, files, answer) is the suite's job, not the scaffold's.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tomllib
@@ -16,7 +18,7 @@ from typing import Any
 from inspect_ai.agent import AgentPrompt, AgentSubmit, as_solver, react
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, chain, generate, system_message
-from inspect_ai.tool import Tool, ToolSource, bash_session, text_editor
+from inspect_ai.tool import Tool, ToolDef, ToolSource, bash_session, text_editor
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import HarnessError, choose
@@ -92,12 +94,42 @@ def task_limits(suite: str) -> dict[str, Any]:
     return limits
 
 
+OMITTED = "\n\n[... {omitted} bytes of output omitted here: the first and last parts are shown ...]\n\n"
+
+
+def truncate_middle(text: str, max_bytes: int) -> str:
+    """`text` if it fits in `max_bytes` (UTF-8), else its head and tail around a marker, within `max_bytes`."""
+    data = text.encode("utf-8", errors="replace")
+    if len(data) <= max_bytes:
+        return text
+    marker_size = len(OMITTED.format(omitted=len(data)).encode())
+    keep = max(0, max_bytes - marker_size)
+    head, tail = data[: keep // 2], data[len(data) - (keep - keep // 2):]
+    marker = OMITTED.format(omitted=len(data) - len(head) - len(tail))
+    return head.decode("utf-8", errors="ignore") + marker + tail.decode("utf-8", errors="ignore")
+
+
+def bounded(tool: Tool, max_bytes: int) -> Tool:
+    """`tool` with string output longer than `max_bytes` cut to head + marker + tail (inspect's own cut is off)."""
+    tdef = ToolDef(tool)
+    inner = tdef.tool
+
+    @functools.wraps(inner)
+    async def execute(*args: Any, **kwargs: Any) -> Any:
+        result = await inner(*args, **kwargs)
+        return truncate_middle(result, max_bytes) if isinstance(result, str) else result
+
+    return ToolDef(execute, name=tdef.name, description=tdef.description, parameters=tdef.parameters,
+                   parallel=tdef.parallel, viewer=tdef.viewer, model_input=tdef.model_input, max_output=0,
+                   options=tdef.options).as_tool()
+
+
 def _tool(name: str, b: Budgets) -> Tool:
     if name == "bash_session":
         # the session keeps running a command past wait_for_output; the model can read or interrupt it
-        return bash_session(wait_for_output=b.command_timeout)
+        return bounded(bash_session(wait_for_output=b.command_timeout), b.max_tool_output)
     if name == "text_editor":
-        return text_editor(timeout=b.command_timeout)
+        return bounded(text_editor(timeout=b.command_timeout), b.max_tool_output)
     raise HarnessError(f"{SCAFFOLD_FILE}: unknown tool {name!r}; valid: bash_session, text_editor")
 
 
@@ -114,7 +146,8 @@ def scaffold_solver(suite: str, protocol: str,
     if protocol == "single_turn":
         return chain(system_message(prompt), generate(tool_calls="none"))
     tools: list[Tool | ToolSource] = [_tool(name, b) for name in proto.tools]
-    tools.extend(extra_tools)
+    # a suite's own tools get the same cut; tool sources (MCP servers) get inspect's (head + tail, no marker)
+    tools.extend(t if isinstance(t, ToolSource) else bounded(t, b.max_tool_output) for t in extra_tools)
     agent = react(
         prompt=AgentPrompt(instructions=prompt, assistant_prompt=None, handoff_prompt=None),
         tools=tools,

@@ -1,0 +1,123 @@
+"""The run guard: what one `harness eval` spends, and the conditions that stop it starting new samples.
+
+Two conditions stop a run: the cost cap (`--cost-cap USD`) is reached, or the API answers with a status the
+retry policy says stops the run (402 insufficient balance, 401 authentication). Samples already running finish
+on their own; samples not yet started are not started (inspect's early stopping plus a drain of the task, so
+the log records them as not run and `--resume` runs them later).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from inspect_ai.util import EarlyStop
+
+from harness.cost import usage_cost
+
+if TYPE_CHECKING:
+    from inspect_ai.dataset import Sample
+    from inspect_ai.log import EvalSpec
+    from inspect_ai.model import ModelOutput
+    from inspect_ai.scorer import SampleScore
+
+logger = logging.getLogger(__name__)
+
+MANAGER = "harness-run-guard"
+
+
+class RunGuard:
+    """Spend against the cost cap, the stop condition, and the `response.model` of every call."""
+
+    def __init__(self, *, price_key: str | None, plan: str | None, cost_cap: float | None,
+                 spent: float = 0.0) -> None:
+        self.price_key = price_key
+        self.plan = plan
+        self.cost_cap = cost_cap
+        self.spent = spent
+        """USD so far, previous invocations of a resumed run included."""
+        self.calls = 0
+        self.unpriced_calls = 0
+        self.response_models: Counter[str] = Counter()
+        self.stop_reason: str | None = None
+        self.stopped_by: str | None = None
+        """"cost_cap" or "api"."""
+        self._tasks: list[TaskStopper] = []
+
+    def record_call(self, output: ModelOutput) -> None:
+        """Account one successful API call; reaching the cost cap stops the run."""
+        self.calls += 1
+        if output.model:
+            self.response_models[output.model] += 1
+        cost = usage_cost(self.price_key, output.usage, plan=self.plan) if self.price_key and output.usage else None
+        if cost is None:
+            self.unpriced_calls += 1
+        else:
+            self.spent += cost
+        self.check_cap()
+
+    def check_cap(self) -> None:
+        if self.cost_cap is not None and self.spent >= self.cost_cap:
+            self.stop(f"cost cap ${self.cost_cap:g} reached (${self.spent:.4f} spent)", "cost_cap")
+
+    def stop(self, reason: str, by: str) -> None:
+        """Stop starting samples (the first reason wins) and drain every task that is running."""
+        if self.stop_reason is not None:
+            return
+        self.stop_reason, self.stopped_by = reason, by
+        logger.warning("harness: no new samples will start: %s", reason)
+        for task in self._tasks:
+            task.drain()
+
+    def early_stopping(self) -> TaskStopper:
+        """A stopper for one task (inspect calls it before each sample), sharing this guard."""
+        return TaskStopper(self)
+
+    def summary(self) -> dict[str, Any]:
+        return {"cost_cap_usd": self.cost_cap, "spent_usd": round(self.spent, 6), "api_calls": self.calls,
+                "unpriced_calls": self.unpriced_calls, "stop_reason": self.stop_reason,
+                "stopped_by": self.stopped_by}
+
+
+class TaskStopper:
+    """inspect's `EarlyStopping` protocol for one task, backed by the run's guard."""
+
+    def __init__(self, guard: RunGuard) -> None:
+        self.guard = guard
+        self.task_id: str | None = None
+        self.drained = False
+
+    async def start_task(self, task: EvalSpec, samples: list[Sample], epochs: int) -> str:
+        self.task_id = task.task_id
+        self.guard._tasks.append(self)
+        return MANAGER
+
+    async def schedule_sample(self, id: str | int, epoch: int) -> EarlyStop | None:
+        self.guard.check_cap()
+        if self.guard.stop_reason is None:
+            return None
+        self.drain()
+        return EarlyStop(id=id, epoch=epoch, reason=self.guard.stop_reason)
+
+    async def complete_sample(self, id: str | int, epoch: int, scores: dict[str, SampleScore]) -> None:
+        return None
+
+    async def complete_task(self) -> dict[str, Any]:
+        return {"stop_reason": self.guard.stop_reason, "spent_usd": round(self.guard.spent, 6)}
+
+    def drain(self) -> None:
+        """Abandon the task's queued samples so its log records them as not run (resumable), not as finished.
+
+        inspect's public early stopping alone would finish the log as complete and `--resume` would skip the
+        stopped samples; the drain (what `inspect ctl task drain` does) is not public API, hence the guard.
+        """
+        if self.drained or self.task_id is None:
+            return
+        self.drained = True
+        try:
+            from inspect_ai._control.cancel import drain_task
+        except ImportError:  # pragma: no cover - inspect moved it; stopping still works, resuming may not
+            logger.warning("harness: inspect has no task drain; stopped samples may not resume")
+            return
+        drain_task(self.task_id)

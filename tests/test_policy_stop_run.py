@@ -1,0 +1,58 @@
+"""A 402 or 401 stops the whole run with the documented message; `--resume` finishes it. No Docker needed."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from fakes import FakeModelServer
+from fakes.policy import fast_policy
+from fakes.responders import sum_solver
+from fakes.toy_suite import use_toy_suite
+
+from harness import run
+from harness.errors import HarnessError
+from harness.run import EvalRequest, run_eval
+
+
+@pytest.fixture()
+def toy(monkeypatch: pytest.MonkeyPatch, results_dir) -> None:
+    use_toy_suite(monkeypatch)
+    monkeypatch.setattr(run, "policy", lambda: fast_policy())
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-fake-key")
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (402, "the API account has insufficient balance (402): top up the account"),
+    (401, "the API rejected the key (401 authentication failed): check DEEPSEEK_API_KEY"),
+])
+def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, message: str) -> None:
+    request = EvalRequest(model="deepseek-v4-pro", suites=["toy"], max_samples=1, run_id=f"stop-{status}")
+    with FakeModelServer(responder=sum_solver(fail_after=1, status=status)) as server:
+        request.base_url = server.openai_url
+        with pytest.raises(HarnessError) as raised:
+            run_eval(request)
+        stopped_requests = len(server.model_requests())
+    text = str(raised.value)
+    assert text.startswith(f"run stopped: {message}.") and "--resume stop-" in text
+    assert stopped_requests == 2  # sample 1 answered; sample 2 got the status once; sample 3 never started
+    run_dir = run.runs_dir() / f"stop-{status}"
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert record["stop_reason"] == message and record["cost"]["guard"]["stopped_by"] == "api"
+    assert record["success"] is False
+    if status == 401:
+        return  # resuming is the same for both statuses; test it once
+
+    request.resume = True
+    with FakeModelServer(responder=sum_solver()) as server:
+        request.base_url = server.openai_url
+        outcome = run_eval(request)
+        resumed_requests = len(server.model_requests())
+    assert outcome.success and outcome.stop_reason is None
+    assert resumed_requests == 2  # the finished sample was kept, not re-run
+    costs = pd.read_csv(run_dir / "costs.csv")
+    assert sorted(costs["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
+    assert costs["solved"].all()
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert record["resumed"] and len(record["invocations"]) == 2 and record["stop_reason"] is None

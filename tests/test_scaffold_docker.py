@@ -1,0 +1,68 @@
+"""End to end in Docker: a fake DeepSeek API drives the real scaffold through the real provider in a Terminal-Bench
+sandbox; the run writes its manifest (response models, hashes, images, cost) and the key never reaches the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from fakes import FakeModelServer, Reply, Request, chat_completion, deepseek_usage, tool_call
+from fakes.policy import fast_policy
+
+from harness import run
+from harness.results import load
+from harness.run import EvalRequest, run_eval
+
+pytestmark = pytest.mark.docker
+
+KEY = "sk-fake-deepseek-0123456789abcdef"
+COMMAND = "echo 'Hello, world!' > /app/hello.txt; env | grep -c -i -e deepseek -e api_key || true"
+
+
+def model_turn(request: Request) -> Reply:
+    """Turn 1: act in the shell; turn 2: submit. Cache hits grow as the prefix is reused."""
+    turn = sum(1 for m in request.body["messages"] if m["role"] == "assistant")
+    usage = deepseek_usage(2_000 + 500 * turn, 80, cache_hit=1_500 * turn)
+    if turn == 0:
+        call = tool_call("bash_session", {"action": "type_submit", "input": COMMAND})
+        return Reply(chat_completion(reasoning_content="Write the file.", tool_calls=[call], usage=usage))
+    call = tool_call("submit", {"answer": "done"})
+    return Reply(chat_completion(reasoning_content="Done.", tool_calls=[call], usage=usage))
+
+
+def test_fake_deepseek_drives_the_scaffold_in_docker(docker_engine, results_dir, monkeypatch) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+    monkeypatch.setattr(run, "policy", lambda: fast_policy())
+    with FakeModelServer(responder=model_turn) as server:
+        outcome = run_eval(EvalRequest(model="deepseek-v4-pro", suites=["terminal_bench"],
+                                       options={"data": "sample", "limit": 1}, base_url=server.openai_url))
+        requests = server.model_requests()
+    assert outcome.success
+
+    df = load([outcome.run_dir / "logs"])
+    assert dict(zip(df["task"], df["score"], strict=True)) == {"hello-file": 1.0}
+
+    assert len(requests) == 2
+    assistant = next(m for m in requests[1].body["messages"] if m["role"] == "assistant")
+    assert assistant["reasoning_content"] == "Write the file."
+    shell_output = next(m for m in requests[1].body["messages"] if m["role"] == "tool")["content"]
+    assert KEY not in shell_output
+    assert re.search(r"# 0\n", shell_output), shell_output  # `grep -c` found no key variable in the sandbox
+
+    record = json.loads((outcome.run_dir / "manifest.json").read_text())
+    assert record["model"]["inspect_model"] == "deepseek/deepseek-v4-pro"
+    assert record["model"]["response_models"] == {"deepseek-v4-pro": 2}
+    assert record["model"]["price_plan"] == "launch-discount"
+    assert record["versions"]["inspect_ai"] and record["versions"]["git_sha"]
+    assert record["suites"]["terminal_bench"]["scaffold_hash"] and record["policy"]["hash"]
+    assert record["images"]["built"] and all(record["images"]["built"].values())
+    assert record["started"] <= record["finished"]
+    costs = pd.read_csv(outcome.run_dir / "costs.csv")
+    [row] = costs.to_dict("records")
+    assert (row["input_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (2_000 + 1_000, 1_500, 160)
+    assert row["cost_usd"] == pytest.approx((3_000 * 0.435 + 1_500 * 0.003625 + 160 * 0.87) / 1e6)
+    assert row["response_models"] == "deepseek-v4-pro=2" and row["solved"]
+    assert KEY not in "".join(p.read_bytes().decode("latin-1") for p in (outcome.run_dir / "logs").rglob("*.eval"))
