@@ -137,7 +137,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
 
     rp = policy()
     protocols = {name: get_suite(name).protocol for name in suites}
-    hashes = {name: scaffold_hash(name, protocols[name]) for name in suites}
+    hashes = {name: scaffold_hash(name, protocols[name], get_suite(name).system_prompt) for name in suites}
     previous = manifest.read(run_dir)
     spent_before = _spent(run_dir, plan, model) if previous else 0.0
     guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)

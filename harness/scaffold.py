@@ -73,10 +73,14 @@ def budgets(suite: str) -> Budgets:
     return cfg.budgets[suite]
 
 
-def scaffold_hash(suite: str, protocol: str) -> str:
-    """Content hash of everything the model experiences for this suite: prompt, tools, budgets."""
+def scaffold_hash(suite: str, protocol: str, system_prompt: str | None = None) -> str:
+    """Content hash of everything the model experiences for this suite: prompt, tools, budgets.
+
+    `system_prompt` is a suite's own system message (e.g. LiveCodeBench's official one), which replaces the
+    scaffold's and so must be part of the hash.
+    """
     cfg = config()
-    payload = {"version": cfg.version, "system_prompt": cfg.system_prompt.strip(),
+    payload = {"version": cfg.version, "system_prompt": (system_prompt or cfg.system_prompt).strip(),
                "protocol": protocol, **cfg.protocols[protocol].model_dump(),
                "budgets": budgets(suite).model_dump()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

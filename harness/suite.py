@@ -63,6 +63,8 @@ class SuiteDef:
     images: Callable[[Any], list[ImageSpec]]
     protocol: str = "shell"
     """The scaffold protocol: shell, mcp or single_turn."""
+    system_prompt: str | None = None
+    """The suite's own system message when the official protocol fixes one (replaces the scaffold's)."""
     dataset_info: Callable[[Any], dict[str, Any]] = lambda options: {}
     """Dataset id, revision and digest for the manifest."""
 

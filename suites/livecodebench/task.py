@@ -127,4 +127,4 @@ def build_task(request: TaskRequest) -> Task:
 
 SUITE = SuiteDef(name=NAME, description="LiveCodeBench code generation (official prompts and grading rules)",
                  options=Options, build_task=build_task, images=images, protocol=PROTOCOL,
-                 dataset_info=dataset_info)
+                 system_prompt=SYSTEM_MESSAGE, dataset_info=dataset_info)
