@@ -24,11 +24,16 @@ PLOT_NAME = "pareto.png"
 REPORT_NAME = "report.md"
 
 
-def usd(value: float) -> str:
-    """Dollars with enough digits for sub-cent pseudo-runs and whole-dollar real ones."""
+def usd(value: float | None) -> str:
+    """Dollars: cents from $1 up, four significant digits below (sub-cent runs stay readable)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.6f}".rstrip("0").rstrip(".") if value else "$0"
+    if value == 0:
+        return "$0"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    whole, _, decimals = f"{value:.{max(2, 3 - math.floor(math.log10(abs(value))))}f}".partition(".")
+    return f"${whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 
 def pct(value: float) -> str:
@@ -68,6 +73,7 @@ def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     suites = sorted(table["suite"].unique())
     fig, axes = plt.subplots(1, max(1, len(suites)), figsize=(5.5 * max(1, len(suites)), 4.2), squeeze=False)
@@ -86,11 +92,13 @@ def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
         positive = rows["cost_per_task"].dropna()
         if len(positive) and (positive > 0).all() and positive.max() / positive.min() > 20:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"${x:g}"))
         ax.set_title(suite)
         ax.set_xlabel("cost per attempt (USD)")
         ax.set_ylabel("score % (errors as failures, 95% CI)")
         ax.set_ylim(-5, 105)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
