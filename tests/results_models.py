@@ -2,13 +2,14 @@
 
 Four `scripted` models drive the real scaffold on the Terminal-Bench samples (hello-file, sum-numbers). For the
 tests only, they are registered under real model aliases so the price table prices their scripted usage (the
-logs still say `mockllm/scripted` as the provider model). Outcomes:
+logs still say `mockllm/scripted` as the provider model). Outcomes (gpt-5.4 replaces /logs/verifier with a file,
+so the verifier finds no reward file and records an infrastructure error, `verifier_error`):
 
 | alias             | hello-file          | sum-numbers                               |
 |-------------------|---------------------|-------------------------------------------|
 | deepseek-v4-flash | passes (2 turns)    | fails: one turn blows the 8M token budget |
 | deepseek-v4-pro   | passes (2 turns)    | passes (2 turns)                          |
-| gpt-5.4           | fails (submits)     | fails (submits)                           |
+| gpt-5.4           | breaks the verifier | fails (submits)                           |
 | claude-opus-4-6   | passes (2 turns)    | passes (2 turns)                          |
 """
 
@@ -26,6 +27,7 @@ import pytest
 
 HELLO = "echo 'Hello, world!' > /app/hello.txt"
 SUM = "awk '{s+=$1} END {print s}' /app/numbers.txt > /app/sum.txt"
+BREAK_VERIFIER = "rm -rf /logs/verifier && mkdir -p /logs && touch /logs/verifier"
 
 
 def _bash(command: str, usage: dict[str, int]) -> dict[str, Any]:
@@ -45,6 +47,7 @@ PRO_TURNS = [
     {"input_tokens": 30_000, "input_tokens_cache_read": 60_000, "output_tokens": 6000, "reasoning_tokens": 5000},
     {"input_tokens": 10_000, "input_tokens_cache_read": 40_000, "output_tokens": 2000, "reasoning_tokens": 1000}]
 GPT_TURN = {"input_tokens": 100_000, "input_tokens_cache_read": 20_000, "output_tokens": 5000, "reasoning_tokens": 4000}
+GPT_SUBMIT = {"input_tokens": 1000, "output_tokens": 100}
 OPUS_TURNS = [{"input_tokens": 50_000, "input_tokens_cache_write": 10_000, "input_tokens_cache_read": 20_000,
                "output_tokens": 8000, "reasoning_tokens": 6000},
               {"input_tokens": 10_000, "input_tokens_cache_read": 60_000, "output_tokens": 2000}]
@@ -58,7 +61,10 @@ SCRIPTS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "hello-file": [_bash(HELLO, PRO_TURNS[0]), _submit(PRO_TURNS[1])],
         "sum-numbers": [_bash(SUM, PRO_TURNS[0]), _submit(PRO_TURNS[1])],
     },
-    "gpt-5.4": {"*": [_submit(GPT_TURN, "I could not do it")]},
+    "gpt-5.4": {
+        "hello-file": [_bash(BREAK_VERIFIER, GPT_TURN), _submit(GPT_SUBMIT)],
+        "sum-numbers": [_submit(GPT_TURN, "I could not do it")],
+    },
     "claude-opus-4-6": {
         "hello-file": [_bash(HELLO, OPUS_TURNS[0]), _submit(OPUS_TURNS[1])],
         "sum-numbers": [_bash(SUM, OPUS_TURNS[0]), _submit(OPUS_TURNS[1])],
@@ -68,6 +74,7 @@ PASSES = {"deepseek-v4-flash": {"hello-file": 1.0, "sum-numbers": 0.0},
           "deepseek-v4-pro": {"hello-file": 1.0, "sum-numbers": 1.0},
           "gpt-5.4": {"hello-file": 0.0, "sum-numbers": 0.0},
           "claude-opus-4-6": {"hello-file": 1.0, "sum-numbers": 1.0}}
+INFRA_ERRORS = {("gpt-5.4", "hello-file"): "verifier_error"}
 
 
 def expected_costs(on: date) -> dict[str, dict[str, float]]:
@@ -79,10 +86,11 @@ def expected_costs(on: date) -> dict[str, dict[str, float]]:
     else:  # full price; no cache-hit price published, so cache reads bill as input
         pro = (40_000 * 1.74 + 100_000 * 1.74 + 8000 * 3.48) / 1e6           # 0.27144
     gpt = (100_000 * 2.5 + 20_000 * 0.25 + 5000 * 15) / 1e6                  # 0.33
+    gpt_hello = gpt + (1000 * 2.5 + 100 * 15) / 1e6                           # 0.334
     opus = (60_000 * 5 + 10_000 * 6.25 + 80_000 * 0.5 + 10_000 * 25) / 1e6   # 0.6525
     return {"deepseek-v4-flash": {"hello-file": flash_hello, "sum-numbers": flash_sum},
             "deepseek-v4-pro": {"hello-file": pro, "sum-numbers": pro},
-            "gpt-5.4": {"hello-file": gpt, "sum-numbers": gpt},
+            "gpt-5.4": {"hello-file": gpt_hello, "sum-numbers": gpt},
             "claude-opus-4-6": {"hello-file": opus, "sum-numbers": opus}}
 
 

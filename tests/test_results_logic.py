@@ -229,3 +229,32 @@ def test_nightly_config_is_valid() -> None:
     assert "terminal_bench" in present
     with pytest.raises(HarnessError, match="not in the nightly subset"):
         nightly.present_suites(config, ["nope"])
+
+
+def test_report_notes_hook_prints_suite_notes_and_contamination_warnings(tmp_path: Path, monkeypatch) -> None:
+    from harness import models
+
+    run = tmp_path / "run"
+    (run / "logs").mkdir(parents=True)
+    (run / "manifest.json").write_text(json.dumps({"model": {"alias": "m"}, "suites": {"livecodebench": {
+        "dataset": {"notes": ["release v6"], "problem_dates": {"start": "2025-01-01", "end": "2025-05-01"}}}}}))
+    entries = {**models.registry(), "m": {"kind": "model", "knowledge_cutoff": "2025-03-01"}}
+    monkeypatch.setattr(models, "registry", lambda: entries)
+    df = frame(binary("m", [1, 0], log=str(run / "logs" / "x.eval"), suite="livecodebench"))
+    text = report.render(df)
+    assert "- livecodebench (r1): release v6" in text
+    assert ("- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's knowledge cutoff "
+            "2025-03-01; part of the window may be contaminated.") in text
+    entries["m"]["knowledge_cutoff"] = "2024-12-01"
+    assert "contaminated" not in report.render(df)
+
+
+@pytest.mark.parametrize("args", [["compare", "/no/such/run", "/no/such/other"], ["report", "/no/such/run"],
+                                  ["route", "--signal", "vibes", "/tmp"], ["claims", "--claims", "/no/claims.toml"]])
+def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, tmp_path: Path, monkeypatch) -> None:
+    from harness.cli import main
+
+    monkeypatch.setenv("HARNESS_RESULTS_DIR", str(tmp_path / "results"))
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")

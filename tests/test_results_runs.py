@@ -21,7 +21,7 @@ import nbformat
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
-from results_models import PASSES, SCRIPTS, expected_costs, finish, start
+from results_models import INFRA_ERRORS, PASSES, SCRIPTS, expected_costs, finish, start
 
 from harness.cli import main
 from harness.paths import REPO_ROOT
@@ -108,7 +108,11 @@ def test_tidy_rows_from_real_logs(runs: dict[str, Path], table: pd.DataFrame, co
         == (1500, 9000, 400, 250)
     assert by.loc[(OPUS, SUM), "cache_write_tokens"] == 10_000
     assert by.loc[(FLASH, SUM), "limit"] == "token" and pd.isna(by.loc[(FLASH, HELLO), "limit"])
-    assert not table["errored"].any() and (table["retries"] == 0).all()
+    errored = table[table["errored"]]
+    assert {(m, t): c for m, t, c in zip(errored["model"], errored["task"], errored["infra_error"], strict=True)} \
+        == INFRA_ERRORS
+    assert list(errored["error_class"]) == ["verifier_error"] and errored["error"].isna().all()
+    assert (table["retries"] == 0).all()
     assert set(table["provider_model"]) == {"mockllm/scripted"}
     assert set(table["scaffold_hash"]) == {scaffold_hash("terminal_bench", "shell")}
     assert set(table["policy_hash"]) == {policy().hash}
@@ -130,7 +134,9 @@ def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], 
     assert "| deepseek-v4-flash | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | $0.02443 | $0.02443 |" in text
     assert f"| deepseek-v4-pro | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | " \
            f"{usd(pro)} |" in text
-    assert "| gpt-5.4 | 0.0 [0.0, 65.8] | 0.0 (n=2) | 2 (2 tasks x 1) | 0 | $0.66 | n/a |" in text
+    assert "| gpt-5.4 | 0.0 [0.0, 65.8] | 0.0 (n=1) | 2 (2 tasks x 1) | 1 | $0.664 | n/a |" in text
+    assert ("- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (verifier_error x1); "
+            "compare both denominators.") in text
     assert "| claude-opus-4-6 | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | $1.30 | $0.6525 |" in text
     assert (tmp_path / "report.md").read_text().startswith("# Results")
     assert (tmp_path / "pareto.png").read_bytes()[:4] == b"\x89PNG"
@@ -170,20 +176,21 @@ def test_route_numbers(runs: dict[str, Path], table: pd.DataFrame, costs: dict) 
     expected = {  # policy: (score, total cost)
         FLASH: (0.5, c[FLASH][HELLO] + c[FLASH][SUM]),
         PRO: (1.0, 2 * c[PRO][HELLO]),
-        GPT: (0.0, 2 * c[GPT][HELLO]),
+        GPT: (0.0, c[GPT][HELLO] + c[GPT][SUM]),
         OPUS: (1.0, 2 * c[OPUS][HELLO]),
         "oracle router": (1.0, c[FLASH][HELLO] + c[PRO][SUM]),
         # flash hits its token budget on sum-numbers (a visible failure) and escalates; it pays both attempts
         f"{FLASH} -> {PRO}": (1.0, c[FLASH][HELLO] + c[FLASH][SUM] + c[PRO][SUM]),
-        # gpt-5.4 submits wrong answers cleanly: clean_finish accepts them, so nothing escalates
-        f"{GPT} -> {OPUS}": (0.0, 2 * c[GPT][HELLO]),
+        # gpt-5.4's verifier error escalates hello-file; its clean wrong answer on sum-numbers is accepted
+        f"{GPT} -> {OPUS}": (0.5, c[GPT][HELLO] + c[OPUS][HELLO] + c[GPT][SUM]),
     }
     for name, (score, cost) in expected.items():
         assert (p.at[name, "score"], p.at[name, "cost_usd"]) == (score, pytest.approx(cost, rel=1e-9)), name
     assert (p.at[f"{FLASH} -> {PRO}", f"share {FLASH}"], p.at[f"{FLASH} -> {PRO}", f"share {PRO}"]) == (0.5, 0.5)
+    assert (p.at[f"{GPT} -> {OPUS}", f"share {GPT}"], p.at[f"{GPT} -> {OPUS}", f"share {OPUS}"]) == (0.5, 0.5)
     verifier = route(table, {"terminal_bench": "verifier"}).policies.set_index("policy")
     assert verifier.at[f"{GPT} -> {OPUS}", "score"] == 1.0
-    assert verifier.at[f"{GPT} -> {OPUS}", "cost_usd"] == pytest.approx(2 * (c[GPT][HELLO] + c[OPUS][HELLO]))
+    assert verifier.at[f"{GPT} -> {OPUS}", "cost_usd"] == pytest.approx(c[GPT][HELLO] + c[GPT][SUM] + 2 * c[OPUS][SUM])
     out = cli("route", *runs.values())
     assert out.returncode == 0, out.stderr
     assert f"| oracle router | oracle (upper bound) | 100.0 | {usd(c[FLASH][HELLO] + c[PRO][SUM])} |" \

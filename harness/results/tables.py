@@ -3,8 +3,9 @@
 `load(paths)` gives one row per (run, suite, task, epoch, model) with the columns in `SAMPLE_COLUMNS`:
 - outcome: `score` (the suite scorer's value), `passed`, `strict` (from the `harness.scoring.verdict`
   metadata), `limit` (a budget the agent hit: a model failure);
-- failures that are not the model's: `error` / `error_class` (the sample raised) and `infra_error` (the scorer
-  reported an infrastructure failure, with its class); `errored` is either; `retries` (sandbox retries);
+- failures that are not the model's: `error` (the sample raised; its message) and `infra_error` (the scorer
+  reported an infrastructure failure: its class); `error_class` is the exception class of the first or the
+  class of the second; `errored` is either; `retries` (sandbox retries of the sample);
 - usage: `input_tokens` (cache misses only, as inspect counts them), `cache_read_tokens`, `cache_write_tokens`,
   `output_tokens`, `reasoning_tokens`; `cost_usd` (agent model, priced from `data/prices.toml` on the day the
   sample started) and `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
@@ -60,14 +61,24 @@ def log_files(paths: Iterable[str | Path]) -> list[str]:
     return files
 
 
+def _score_details(scores: Any) -> dict[str, Any]:
+    """`score_<scorer>` values plus `score_<scorer>_metadata`, from the sample summaries."""
+    out: dict[str, Any] = {}
+    for name, score in (scores or {}).items():
+        if isinstance(score, dict):
+            out[name] = score.get("value")
+            if score.get("metadata"):
+                out[f"{name}_metadata"] = score["metadata"]
+    return out
+
+
 def _columns() -> list[Any]:
     from inspect_ai.analysis import EvalDataset, EvalInfo, EvalModel, EvalTask, SampleColumn, SampleSummary
-    from inspect_ai.analysis._dataframe.extract import score_details
 
-    # Score values *with* their metadata, from the sample summaries (inspect's SampleScores reads full samples).
+    # Score values *with* their metadata from the summaries (inspect's SampleScores reads whole samples).
     summary = [c for c in SampleSummary if c.name != "score_*"]
     return [*EvalInfo, *EvalTask, *EvalModel, *EvalDataset, *summary,
-            SampleColumn("score_*", path="scores", value=score_details, full=False),
+            SampleColumn("score_*", path="scores", value=_score_details, full=False),
             SampleColumn("started_at", path="started_at")]
 
 
@@ -90,7 +101,7 @@ def _present(value: Any) -> bool:
 def _scorer_names(raw: pd.DataFrame) -> list[str]:
     names = []
     for column in raw.columns:
-        if column.startswith("score_") and not column.endswith(("_answer", "_explanation", "_metadata", "_reason")):
+        if column.startswith("score_") and not column.endswith("_metadata"):
             names.append(column)
     return names
 
@@ -221,7 +232,7 @@ def _row(r: pd.Series, scorers: list[str], per_call: dict[str, dict[tuple[str, i
         "provider_model": provider_model, "agent": r.get("task_arg_agent"),
         **fields,
         "limit": r.get("limit") if _present(r.get("limit")) else None,
-        "error": error, "error_class": error_class(error),
+        "error": error, "error_class": error_class(error) or fields["infra_error"],
         "errored": bool(error) or bool(fields["infra_error"]),
         "retries": int(r["retries"]) if _present(r.get("retries")) else 0,
         **_usage_columns(usage, provider_model),
