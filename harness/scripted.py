@@ -34,6 +34,9 @@ def load_script(path: Path) -> Script:
         raise HarnessError(f"--script {path}: not valid JSON ({ex.msg} at line {ex.lineno})") from ex
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise HarnessError(f"--script {path}: expected an object mapping sample ids (or '*') to lists of turns")
+    for turns in data.values():
+        for turn in turns:
+            usage(turn.get("usage") if isinstance(turn, dict) else None, where=f"--script {path}")
     return data
 
 
@@ -48,7 +51,7 @@ def to_output(turn: dict[str, Any], index: int) -> ModelOutput:
     return output
 
 
-def usage(spec: dict[str, Any] | None) -> ModelUsage:
+def usage(spec: dict[str, Any] | None, where: str = "script") -> ModelUsage:
     """A turn's usage; total_tokens defaults to the sum of its parts."""
     if not spec:
         return USAGE
@@ -56,7 +59,7 @@ def usage(spec: dict[str, Any] | None) -> ModelUsage:
         u = ModelUsage.model_validate(spec)
     except ValidationError as ex:
         err = ex.errors()[0]
-        raise HarnessError(f"script turn usage: {'.'.join(map(str, err['loc']))}: {err['msg']}") from ex
+        raise HarnessError(f"{where}: turn usage {'.'.join(map(str, err['loc']))}: {err['msg']}") from ex
     if "total_tokens" not in spec:
         u.total_tokens = (u.input_tokens + u.output_tokens + (u.input_tokens_cache_read or 0)
                           + (u.input_tokens_cache_write or 0))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 
+TASKS = ("hello-file", "sum-numbers")
 HELLO = "echo 'Hello, world!' > /app/hello.txt"
 SUM = "awk '{s+=$1} END {print s}' /app/numbers.txt > /app/sum.txt"
 BREAK_VERIFIER = "rm -rf /logs/verifier && mkdir -p /logs && touch /logs/verifier"
@@ -104,21 +106,35 @@ def register_pseudo_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(models, "registry", lambda: entries)
 
 
-def write_scripts(directory: Path) -> dict[str, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for alias, script in SCRIPTS.items():
-        paths[alias] = directory / f"{alias}.json"
-        paths[alias].write_text(json.dumps(script, indent=1))
-    return paths
+def write_script(alias: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_with_fallback(SCRIPTS[alias]), indent=1))
+    return path
+
+
+def _with_fallback(script: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Any other sample submits at once (a script never leaves the agent looping to its step budget)."""
+    return {"*": [_submit({"input_tokens": 1, "output_tokens": 1}, "not scripted")], **script}
+
+
+def task_copy(directory: Path) -> Path:
+    """The two Terminal-Bench samples the scripts are written for, apart from any sample added later."""
+    from suites.terminal_bench.dataset import SAMPLES_DIR
+
+    tasks = directory / "tasks"
+    for name in TASKS:
+        if not (tasks / name).exists():
+            shutil.copytree(SAMPLES_DIR / name, tasks / name)
+    return tasks
 
 
 def run_one(alias: str, directory: Path) -> Path:
-    """`harness.run.run_eval` for one pseudo-model on the Terminal-Bench samples; returns its run directory."""
+    """`harness.run.run_eval` for one pseudo-model on the two samples; returns its run directory."""
     from harness.run import EvalRequest, run_eval
 
-    script = write_scripts(directory / "scripts")[alias]
-    outcome = run_eval(EvalRequest(model=alias, suites=["terminal_bench"], script=script, run_id=f"fixture-{alias}"))
+    script = write_script(alias, directory / alias / "script.json")
+    outcome = run_eval(EvalRequest(model=alias, suites=["terminal_bench"], script=script, run_id=f"fixture-{alias}",
+                                   options={"tasks_dir": str(task_copy(directory / alias))}))
     if not outcome.success:
         raise RuntimeError(f"{alias}: the fixture run failed ({outcome.run_dir})")
     return outcome.run_dir

@@ -258,3 +258,18 @@ def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, t
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: Path) -> None:
+    from harness.scripted import USAGE, load_script, to_output
+
+    turn = {"content": "x", "usage": {"input_tokens": 900, "input_tokens_cache_read": 4000, "output_tokens": 150,
+                                      "reasoning_tokens": 60}}
+    usage = to_output(turn, 0).usage
+    assert (usage.input_tokens, usage.input_tokens_cache_read, usage.output_tokens, usage.reasoning_tokens,
+            usage.total_tokens) == (900, 4000, 150, 60, 5050)
+    assert to_output({"content": "y"}, 1).usage == USAGE
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"*": [{"content": "x", "usage": {"input_tokens": "many"}}]}))
+    with pytest.raises(HarnessError, match=r"--script .*bad\.json: turn usage input_tokens: Input should be"):
+        load_script(bad)
