@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,22 @@ def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: 
     bad.write_text(json.dumps({"*": [{"content": "x", "usage": {"input_tokens": "many"}}]}))
     with pytest.raises(HarnessError, match=r"--script .*bad\.json: turn usage input_tokens: Input should be"):
         load_script(bad)
+
+
+def test_usage_cost_prices_per_call_and_falls_back() -> None:
+    from datetime import date
+
+    from inspect_ai.model import ModelUsage
+
+    from harness.results.tables import usage_cost
+
+    calls = [ModelUsage(input_tokens=150_000, output_tokens=1000), ModelUsage(input_tokens=150_000, output_tokens=1000)]
+    # Gemini 3.1 Pro bills prompts above 200K at $4/$18: two 150K prompts stay at $2/$12 each
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", calls, date(2026, 6, 1)) == \
+        pytest.approx((300_000 * 2 + 2000 * 12) / 1e6)
+    one = [ModelUsage(input_tokens=300_000, output_tokens=2000)]
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", one, date(2026, 6, 1)) == \
+        pytest.approx((300_000 * 4 + 2000 * 18) / 1e6)
+    assert usage_cost("nope", "x/nope", [ModelUsage(input_tokens=1, total_cost=0.5)], None) == 0.5
+    assert usage_cost(None, "mockllm/scripted", [ModelUsage(input_tokens=10)], None) == 0.0
+    assert math.isnan(usage_cost("nope", "x/nope", [ModelUsage(input_tokens=10)], None))

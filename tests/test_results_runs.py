@@ -125,6 +125,17 @@ def test_tidy_rows_from_real_logs(runs: dict[str, Path], table: pd.DataFrame, co
             assert (run_dir / name).is_file(), name
 
 
+def test_per_call_usage_is_read_from_the_model_events(runs: dict[str, Path]) -> None:
+    from results_models import FLASH_HELLO
+
+    from harness.results.tables import _per_call_usage
+
+    log = next((runs[FLASH] / "logs").glob("*.eval"))
+    calls = _per_call_usage(str(log))[(HELLO, 1)]["mockllm/scripted"]
+    assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in calls] == \
+        [(t["input_tokens"], t["input_tokens_cache_read"], t["output_tokens"]) for t in FLASH_HELLO]
+
+
 def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], costs: dict, tmp_path: Path) -> None:
     out = cli("report", *runs.values(), "--out", tmp_path)
     assert out.returncode == 0, out.stderr
