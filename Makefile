@@ -8,9 +8,12 @@ LIMIT ?=
 EPOCHS ?=
 DATA ?=
 ARGS ?=
+SCRIPT ?=
+BASELINE ?=
 
 EVAL_FLAGS := --model $(MODEL) --suite $(SUITE) \
-	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA))
+	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA)) \
+	$(if $(SCRIPT),--script $(SCRIPT))
 
 .PHONY: setup eval test lint images nightly bench clean-sandboxes
 
@@ -35,6 +38,12 @@ test: setup
 lint: setup
 	$(BIN)/ruff check harness suites tests bench
 	$(BIN)/ruff format --check harness suites tests bench
+
+# Nightly regression: the fixed subset (harness/data/nightly.toml) vs results/baselines/$(MODEL); non-zero exit on a
+# significant regression or too many infrastructure errors. SUITE narrows the subset, BASELINE picks another baseline.
+nightly: setup
+	$(BIN)/harness nightly --model $(MODEL) $(if $(filter-out all,$(SUITE)),--suite $(SUITE)) \
+		$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SCRIPT),--script $(SCRIPT)) $(if $(BASELINE),--baseline $(BASELINE)) $(ARGS)
 
 bench: setup
 	$(BIN)/python bench/overhead.py

@@ -1,4 +1,4 @@
-"""The `harness` command line: eval, images, suites, models (and what later subcommands add).
+"""The `harness` command line: eval, images, suites, models; report, claims, compare, route, nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback.
 """
@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     su.set_defaults(func=cmd_suites)
     mo = sub.add_parser("models", help="list model aliases with provider, prices and key status")
     mo.set_defaults(func=cmd_models)
+
+    from harness.results.commands import register as register_results  # report, claims, compare, route, nightly
+
+    register_results(sub)
     return parser
 
 

@@ -1,4 +1,7 @@
-"""The inspect task every suite runs through, registered so eval logs carry the suite, agent and options."""
+"""The inspect task every suite runs through, registered so eval logs carry the suite, agent and options.
+
+The task's metadata carries the scaffold hash, so a log read on its own still says which scaffold produced it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from inspect_ai import Task, task
 
+from harness.scaffold import scaffold_hash
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
@@ -14,4 +18,6 @@ def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
-    return definition.build_task(request)
+    built = definition.build_task(request)
+    built.metadata = {**(built.metadata or {}), "scaffold_hash": scaffold_hash(suite, definition.protocol)}
+    return built

@@ -1,97 +1,366 @@
-"""Build the per-sample table from `.eval` logs with `inspect_ai.analysis`, and the per-(suite, model) summary."""
+"""Tidy results tables from `.eval` logs, built on `inspect_ai.analysis.samples_df`.
+
+`load(paths)` gives one row per (run, suite, task, epoch, model) with the columns in `SAMPLE_COLUMNS`:
+- outcome: `score` (the suite scorer's value), `passed`, `strict` (from the `harness.scoring.verdict`
+  metadata), `limit` (a budget the agent hit: a model failure);
+- failures that are not the model's: `error` (the sample raised; its message) and `infra_error` (the scorer
+  reported an infrastructure failure: its class); `error_class` is the exception class of the first or the
+  class of the second; `errored` is either; `retries` (sandbox retries of the sample);
+- usage: `input_tokens` (cache misses only, as inspect counts them), `cache_read_tokens`, `cache_write_tokens`,
+  `output_tokens`, `reasoning_tokens`; `cost_usd` (agent model, priced from `data/prices.toml` on the day the
+  sample started) and `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
+- time: `total_time`, `working_time` (seconds);
+- provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
+  `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
+
+`summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
+them as CSV and Parquet into the run directory.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from inspect_ai.model import ModelUsage
 
+from harness import cost
 from harness.errors import HarnessError
+from harness.results.stats import score_interval
 
-SAMPLE_COLUMNS = ["run_id", "suite", "task", "epoch", "model", "score", "passed", "strict", "error",
-                  "infra_error", "retries", "input_tokens", "cache_read_tokens", "output_tokens",
-                  "reasoning_tokens", "total_time", "working_time", "scaffold_hash", "policy_hash"]
+KEY = ["run_id", "suite", "task", "epoch", "model"]
+SAMPLE_COLUMNS = [
+    *KEY, "provider_model", "agent", "score", "passed", "strict", "limit", "error", "error_class",
+    "infra_error", "errored", "retries", "input_tokens", "cache_read_tokens", "cache_write_tokens",
+    "output_tokens", "reasoning_tokens", "total_tokens", "cost_usd", "judge_cost_usd", "total_time",
+    "working_time", "scaffold_hash", "policy_hash", "dataset", "dataset_revision", "started_at", "log",
+    "score_metadata"]
+PSEUDO_PROVIDERS = ("mockllm/",)
+"""Pseudo-models (oracle, noop, scripted) run on inspect's mockllm and cost nothing unless priced."""
 
 
-def _log_files(paths: Iterable[str | Path]) -> list[str]:
+def log_files(paths: Iterable[str | Path]) -> list[str]:
+    """`.eval` files under run directories, log directories or given directly."""
     files: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
             files.extend(str(f) for f in sorted(p.rglob("*.eval")))
-        elif p.is_file():
+        elif p.is_file() and p.suffix == ".eval":
             files.append(str(p))
+        elif p.is_file():
+            raise HarnessError(f"{p}: not an inspect .eval log (pass a run directory or .eval files)")
         else:
             raise HarnessError(f"{p}: no such run directory or log file")
     return files
 
 
-def _score_fields(row: pd.Series) -> dict[str, Any]:
-    """The first score's value and harness metadata (passed, strict, infra_error)."""
-    for column in row.index:
-        if column.startswith("score_") and not column.endswith(("_answer", "_explanation", "_metadata")):
-            value = row[column]
-            meta_raw = row.get(f"{column}_metadata")
-            meta = json.loads(meta_raw) if isinstance(meta_raw, str) and meta_raw else (meta_raw or {})
-            return {"score": float(value) if value is not None and not pd.isna(value) else float("nan"),
-                    "passed": meta.get("passed"), "strict": meta.get("strict"),
-                    "infra_error": meta.get("infra_error")}
-    return {"score": float("nan"), "passed": None, "strict": None, "infra_error": None}
+def _score_details(scores: Any) -> dict[str, Any]:
+    """`score_<scorer>` values plus `score_<scorer>_metadata`, from the sample summaries."""
+    out: dict[str, Any] = {}
+    for name, score in (scores or {}).items():
+        if isinstance(score, dict):
+            out[name] = score.get("value")
+            if score.get("metadata"):
+                out[f"{name}_metadata"] = score["metadata"]
+    return out
+
+
+def _columns() -> list[Any]:
+    from inspect_ai.analysis import EvalDataset, EvalInfo, EvalModel, EvalTask, SampleColumn, SampleSummary
+
+    # Score values *with* their metadata from the summaries (inspect's SampleScores reads whole samples).
+    summary = [c for c in SampleSummary if c.name != "score_*"]
+    return [*EvalInfo, *EvalTask, *EvalModel, *EvalDataset, *summary,
+            SampleColumn("score_*", path="scores", value=_score_details, full=False),
+            SampleColumn("started_at", path="started_at")]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _present(value: Any) -> bool:
+    """Not None, NaN, NA or an empty string."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return False
+    return not (isinstance(value, str) and not value)
+
+
+def _scorer_names(raw: pd.DataFrame) -> list[str]:
+    names = []
+    for column in raw.columns:
+        if column.startswith("score_") and not column.endswith("_metadata"):
+            names.append(column)
+    return names
+
+
+def _score_fields(row: pd.Series, scorers: list[str]) -> dict[str, Any]:
+    """The first scorer with a value: its value and the harness verdict metadata."""
+    for column in scorers:
+        value = row.get(column)
+        if not _present(value):
+            continue
+        meta = _json(row.get(f"{column}_metadata"))
+        meta = meta if isinstance(meta, dict) else {}
+        try:
+            score = float(value)
+        except (TypeError, ValueError):
+            score = {"C": 1.0, "I": 0.0}.get(str(value), math.nan)
+        passed = meta.get("passed")
+        return {"score": score, "passed": bool(passed) if passed is not None else score >= 1.0,
+                "strict": meta.get("strict"), "infra_error": meta.get("infra_error") or None,
+                "score_metadata": json.dumps(meta, default=str) if meta else None}
+    return {"score": math.nan, "passed": None, "strict": None, "infra_error": None, "score_metadata": None}
+
+
+def error_class(message: str | None) -> str | None:
+    """`RuntimeError('x')` -> `RuntimeError`; anything else -> `error`."""
+    if not message:
+        return None
+    match = re.match(r"\s*([A-Za-z_][\w.]*)\(", message)
+    return match.group(1).rsplit(".", 1)[-1] if match else "error"
+
+
+@cache
+def _manifest(run_dir: str) -> dict[str, Any]:
+    path = Path(run_dir) / "manifest.json"
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+def _run_manifest(log: str) -> dict[str, Any]:
+    """The manifest of the run directory a log sits in (`<run>/logs/x.eval`), if any."""
+    parent = Path(log).parent
+    return _manifest(str(parent.parent)) if parent.name == "logs" else {}
+
+
+@cache
+def _aliases_by_provider_model() -> dict[str, str]:
+    from harness.models import registry
+
+    return {f"{e['provider']}/{e['model']}": alias for alias, e in registry().items()
+            if e.get("kind") == "model" and "provider" in e}
+
+
+def _day(started: Any, created: Any) -> date | None:
+    for value in (started, created):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str) and value:
+            try:
+                return datetime.fromisoformat(value).date()
+            except ValueError:
+                continue
+    return None
+
+
+def usage_cost(alias: str | None, provider_model: str, usages: list[ModelUsage], on: date | None) -> float:
+    """USD for a model's calls: the price table by alias (per call, so long-context tiers apply per prompt),
+    else inspect's own `total_cost`, else 0 for pseudo-models, else NaN (unpriced)."""
+    if alias and cost.price_for(alias, on) is not None:
+        return float(sum(cost.usage_cost(alias, u, on) or 0.0 for u in usages))
+    recorded = [u.total_cost for u in usages if u.total_cost is not None]
+    if recorded:
+        return float(sum(recorded))
+    if provider_model.startswith(PSEUDO_PROVIDERS):
+        return 0.0
+    return math.nan
+
+
+def _needs_per_call(alias: str | None, on: date | None) -> bool:
+    price = cost.price_for(alias, on) if alias else None
+    return bool(price and price.long_context_threshold)
+
+
+def _per_call_usage(log: str) -> dict[tuple[str, int], dict[str, list[ModelUsage]]]:
+    """Per-call usage by (sample id, epoch) and model, from the model events of full samples."""
+    from inspect_ai.log import read_eval_log_samples
+
+    calls: dict[tuple[str, int], dict[str, list[ModelUsage]]] = {}
+    for sample in read_eval_log_samples(log, all_samples_required=False):
+        by_model: dict[str, list[ModelUsage]] = {}
+        for event in sample.events:
+            if event.event == "model" and event.output is not None and event.output.usage is not None:
+                by_model.setdefault(event.model, []).append(event.output.usage)
+        calls[(str(sample.id), sample.epoch)] = by_model
+    return calls
+
+
+def _usage_columns(usage: dict[str, ModelUsage], agent_model: str) -> dict[str, int]:
+    mine = usage.get(agent_model) or ModelUsage()
+    return {"input_tokens": mine.input_tokens, "cache_read_tokens": mine.input_tokens_cache_read or 0,
+            "cache_write_tokens": mine.input_tokens_cache_write or 0, "output_tokens": mine.output_tokens,
+            "reasoning_tokens": mine.reasoning_tokens or 0, "total_tokens": mine.total_tokens}
+
+
+def _row(r: pd.Series, scorers: list[str], per_call: dict[str, dict[tuple[str, int], Any]]) -> dict[str, Any]:
+    eval_meta = _json(r.get("metadata"))
+    eval_meta = eval_meta if isinstance(eval_meta, dict) else {}
+    manifest = _run_manifest(r["log"])
+    suite = r.get("task_arg_suite") if _present(r.get("task_arg_suite")) else r.get("task_name")
+    suite_manifest = manifest.get("suites", {}).get(suite, {})
+    dataset = suite_manifest.get("dataset") or {}
+    alias = eval_meta.get("model_alias") or manifest.get("model", {}).get("alias")
+    provider_model = str(r.get("model"))
+    usage_raw = _json(r.get("model_usage"))
+    usage = {k: ModelUsage.model_validate(v) for k, v in (usage_raw or {}).items()} \
+        if isinstance(usage_raw, dict) else {}
+    on = _day(r.get("started_at"), r.get("created"))
+    task, epoch = str(r.get("id")), int(r.get("epoch", 1))
+    calls = per_call.get(r["log"], {}).get((task, epoch), {})
+    agent_calls = calls.get(provider_model) or ([usage[provider_model]] if provider_model in usage else [])
+    judge = [(m, calls.get(m) or [u]) for m, u in usage.items() if m != provider_model]
+    error = r.get("error") if _present(r.get("error")) else None
+    fields = _score_fields(r, scorers)
+    return {
+        "run_id": eval_meta.get("harness_run_id") or manifest.get("run_id") or r.get("run_id"),
+        "suite": suite, "task": task, "epoch": epoch, "model": alias or provider_model,
+        "provider_model": provider_model, "agent": r.get("task_arg_agent"),
+        **fields,
+        "limit": r.get("limit") if _present(r.get("limit")) else None,
+        "error": error, "error_class": error_class(error) or fields["infra_error"],
+        "errored": bool(error) or bool(fields["infra_error"]),
+        "retries": int(r["retries"]) if _present(r.get("retries")) else 0,
+        **_usage_columns(usage, provider_model),
+        "cost_usd": usage_cost(alias, provider_model, agent_calls, on),
+        "judge_cost_usd": float(sum(usage_cost(_aliases_by_provider_model().get(m), m, u, on) for m, u in judge)),
+        "total_time": r.get("total_time"), "working_time": r.get("working_time"),
+        "scaffold_hash": eval_meta.get("scaffold_hash") or suite_manifest.get("scaffold_hash"),
+        "policy_hash": eval_meta.get("policy_hash") or manifest.get("policy", {}).get("hash"),
+        "dataset": dataset.get("id") or dataset.get("name") or r.get("dataset_name"),
+        "dataset_revision": dataset.get("revision") or dataset.get("digest") or dataset.get("sha"),
+        "started_at": r.get("started_at") if _present(r.get("started_at")) else None,
+        "log": r["log"], "created": r.get("created"),
+    }
 
 
 def load(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Per-sample table from run directories or `.eval` files."""
-    from inspect_ai.analysis import EvalInfo, EvalModel, EvalTask, SampleScores, SampleSummary, samples_df
+    """Per-attempt table from run directories, log directories or `.eval` files (see the module docstring).
 
-    files = _log_files(paths)
+    A sample that was re-run (a retried or resumed eval) appears once: the row from the latest log wins.
+    """
+    from inspect_ai.analysis import samples_df
+
+    files = log_files(paths)
     if not files:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    # SampleScores carries each score's metadata (passed, strict, infra_error); SampleSummary has values only
-    raw = samples_df(files, columns=[*EvalInfo, *EvalTask, *EvalModel, *SampleSummary, *SampleScores], quiet=True)
-    rows = []
-    for _, r in raw.iterrows():
-        eval_meta = json.loads(r["metadata"]) if isinstance(r.get("metadata"), str) and r["metadata"] else {}
-        rows.append({
-            "run_id": eval_meta.get("harness_run_id") or r.get("eval_id"),
-            "suite": r.get("task_arg_suite") or r.get("task_name"),
-            "task": str(r.get("id")),
-            "epoch": int(r.get("epoch", 1)),
-            "model": eval_meta.get("model_alias") or r.get("model"),
-            **_score_fields(r),
-            "error": r.get("error") if isinstance(r.get("error"), str) and r.get("error") else None,
-            "retries": int(r.get("retries") or 0) if not pd.isna(r.get("retries")) else 0,
-            "total_time": r.get("total_time"),
-            "working_time": r.get("working_time"),
-            "policy_hash": eval_meta.get("policy_hash"),
-        })
-    return pd.DataFrame(rows)
+    raw = samples_df(files, columns=_columns(), quiet=True)
+    if raw.empty:
+        return pd.DataFrame(columns=SAMPLE_COLUMNS)
+    scorers = _scorer_names(raw)
+    per_call = {}
+    for log, group in raw.groupby("log"):
+        meta = _json(group["metadata"].iloc[0])
+        alias = meta.get("model_alias") if isinstance(meta, dict) else None
+        if _needs_per_call(alias, _day(None, group["created"].iloc[0])):
+            per_call[log] = _per_call_usage(str(log))
+    df = pd.DataFrame([_row(r, scorers, per_call) for _, r in raw.iterrows()])
+    df = df.sort_values("created", kind="stable").drop_duplicates(KEY, keep="last")
+    return df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]
+
+
+def _mean(series: pd.Series) -> float:
+    return float(series.mean()) if len(series.dropna()) else math.nan
+
+
+def group_summary(group: pd.DataFrame) -> dict[str, Any]:
+    """Scores (both denominators, CI), counts, cost and time for one set of attempts."""
+    scores = group["score"].where(~group["errored"], 0.0).fillna(0.0)
+    valid = group[~group["errored"]]
+    by_task = [list(g) for _, g in scores.groupby([group["suite"], group["task"]], sort=True)]
+    ci = score_interval(by_task)
+    solved = float(group.loc[~group["errored"], "passed"].fillna(False).astype(bool).sum())
+    total_cost = float(group["cost_usd"].sum(min_count=1)) if group["cost_usd"].notna().all() else math.nan
+    strict = group["strict"].dropna()
+    return {
+        "n": len(group), "tasks": group[["suite", "task"]].drop_duplicates().shape[0],
+        "epochs": int(group["epoch"].nunique()),
+        "score": float(scores.mean()), "ci_low": ci.low, "ci_high": ci.high, "ci_method": ci.method,
+        "score_valid": _mean(valid["score"]), "n_valid": len(valid),
+        "strict": float(strict.astype(float).mean()) if len(strict) else math.nan,
+        "solved": solved, "errors": int(group["errored"].sum()),
+        "infra_errors": int(group["infra_error"].notna().sum()), "limits": int(group["limit"].notna().sum()),
+        "retries": int(group["retries"].sum()),
+        "cost_usd": total_cost, "judge_cost_usd": float(group["judge_cost_usd"].sum()),
+        "cost_per_task": total_cost / len(group) if len(group) else math.nan,
+        "cost_per_solved": total_cost / solved if solved else math.nan,
+        "tokens": int(group["total_tokens"].sum()),
+        "mean_time": _mean(group["total_time"]), "total_time": float(group["total_time"].sum()),
+    }
+
+
+SUMMARY_COLUMNS = [
+    "suite", "model", "n", "tasks", "epochs", "score", "ci_low", "ci_high", "ci_method", "score_valid", "n_valid",
+    "strict", "solved", "errors", "infra_errors", "limits", "retries", "cost_usd", "judge_cost_usd",
+    "cost_per_task", "cost_per_solved", "tokens", "mean_time", "total_time"]
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Per-(suite, model): n, score (errors as failures), score (errors excluded), errors."""
+    """Per (suite, model): score with errors as failures (and its 95% CI), score with errors excluded, counts,
+    cost, cost per solved task and time."""
     if df.empty:
-        return pd.DataFrame(columns=["suite", "model", "n", "score", "score_valid", "errors"])
-    failed = df["error"].notna() | df["infra_error"].notna()
-    out = []
-    for (suite, model), group in df.assign(_failed=failed).groupby(["suite", "model"], sort=True):
-        valid = group[~group["_failed"]]
-        out.append({"suite": suite, "model": model, "n": len(group),
-                    "score": group["score"].fillna(0).mean(),
-                    "score_valid": valid["score"].mean() if len(valid) else float("nan"),
-                    "errors": int(group["_failed"].sum())})
-    return pd.DataFrame(out)
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    rows = [{"suite": suite, "model": model, **group_summary(group)}
+            for (suite, model), group in df.groupby(["suite", "model"], sort=True)]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def run_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per run: model, suites, attempts, errors, cost, and the provenance hashes."""
+    columns = ["run_id", "model", "provider_model", "suites", "n", "score", "errors", "cost_usd", "total_time",
+               "scaffold_hashes", "policy_hash"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for run_id, g in df.groupby("run_id", sort=True):
+        rows.append({"run_id": run_id, "model": ",".join(sorted(g["model"].unique())),
+                     "provider_model": ",".join(sorted(g["provider_model"].unique())),
+                     "suites": ",".join(sorted(g["suite"].unique())), "n": len(g),
+                     "score": float(g["score"].where(~g["errored"], 0.0).fillna(0.0).mean()),
+                     "errors": int(g["errored"].sum()), "cost_usd": float(g["cost_usd"].sum(min_count=1)),
+                     "total_time": float(g["total_time"].sum()),
+                     "scaffold_hashes": ",".join(sorted(set(g["scaffold_hash"].dropna()))),
+                     "policy_hash": ",".join(sorted(set(g["policy_hash"].dropna())))})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def write_tables(run_dir: Path) -> pd.DataFrame:
+    """samples / summary / runs tables as CSV and Parquet in the run directory; returns the samples table."""
     df = load([run_dir / "logs"])
-    df.to_csv(run_dir / "samples.csv", index=False)
-    summary(df).to_csv(run_dir / "summary.csv", index=False)
+    for name, table in (("samples", df), ("summary", summary(df)), ("runs", run_summary(df))):
+        table.to_csv(run_dir / f"{name}.csv", index=False)
+        table.to_parquet(run_dir / f"{name}.parquet", index=False)
     return df
 
 
+def format_summary(table: pd.DataFrame) -> str:
+    """The short console table: score with its 95% CI, both denominators, errors and cost."""
+    if table.empty:
+        return "(no samples)"
+    view = pd.DataFrame({
+        "suite": table["suite"], "model": table["model"], "n": table["n"],
+        "score": table["score"].map(lambda x: f"{x:.3f}"),
+        "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
+        "score_valid": table["score_valid"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.3f}"),
+        "errors": table["errors"],
+        "cost_usd": table["cost_usd"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.4f}"),
+    })
+    return view.to_markdown(index=False, disable_numparse=True)
+
+
 def print_summary(run_dir: Path) -> None:
-    df = load([run_dir / "logs"])
-    table = summary(df)
-    print(table.to_markdown(index=False, floatfmt=".3f") if not table.empty else "(no samples)")
+    print(format_summary(summary(load([run_dir / "logs"]))))

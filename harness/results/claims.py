@@ -1,0 +1,167 @@
+"""`harness claims`: published scores (`data/claims.toml`) next to what the harness measured.
+
+For each measured (suite, model) with a claim: the claim, the measurement (errors counted as failures) with
+its 95% CI, the gap in points, and a verdict:
+- `consistent`: the claim lies inside the CI;
+- `measured lower (significant)` / `measured higher (significant)`: the whole CI lies below / above it.
+With one attempt per task the CI is Wilson's, which is the inversion of the score test, so the verdict is
+exactly a two-sided score test of "the true rate equals the claim" at 5%.
+`tasks for gap` says how many tasks (one attempt each) a two-sided 5% test with 80% power needs to tell the
+claim from a rate that many points away: for the observed gap, and for a fixed `--gap`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.errors import HarnessError
+from harness.paths import PACKAGE_DATA
+from harness.results.stats import Interval, score_interval, tasks_needed
+
+CLAIMS_FILE = PACKAGE_DATA / "claims.toml"
+CONSISTENT = "consistent"
+LOWER = "measured lower (significant)"
+HIGHER = "measured higher (significant)"
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    published: date | None = None
+    where: str = ""
+    note: str = ""
+
+
+class Benchmark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    suite: str | None = None
+    tasks: int | None = None
+    metric: str = ""
+
+
+class Claim(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    benchmark: str
+    model: str
+    value: float
+    """Percent, as published."""
+    source: str
+    config: str | None = None
+
+
+class Registry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: dict[str, Source]
+    benchmarks: dict[str, Benchmark]
+    claims: list[Claim]
+
+
+def load_registry(path: Path = CLAIMS_FILE) -> Registry:
+    """Parse and cross-check the claims file; errors name the file and the field."""
+    try:
+        with Path(path).open("rb") as f:
+            registry = Registry.model_validate(tomllib.load(f))
+    except FileNotFoundError as ex:
+        raise HarnessError(f"--claims {path}: no such file") from ex
+    except tomllib.TOMLDecodeError as ex:
+        raise HarnessError(f"{path}: not valid TOML ({ex})") from ex
+    except ValidationError as ex:
+        err = ex.errors()[0]
+        raise HarnessError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from ex
+    for i, claim in enumerate(registry.claims):
+        if claim.benchmark not in registry.benchmarks:
+            raise HarnessError(f"{path}: claims[{i}].benchmark {claim.benchmark!r} is not in [benchmarks]")
+        if claim.source not in registry.sources:
+            raise HarnessError(f"{path}: claims[{i}].source {claim.source!r} is not in [sources]")
+        if not 0 <= claim.value <= 100:
+            raise HarnessError(f"{path}: claims[{i}].value {claim.value} is not a percentage")
+    return registry
+
+
+def verdict(interval: Interval, claimed: float) -> str:
+    """Where the claim (a fraction) sits relative to the measured interval."""
+    if interval.high < claimed:
+        return LOWER
+    if interval.low > claimed:
+        return HIGHER
+    return CONSISTENT
+
+
+def _measured(df: pd.DataFrame) -> dict[tuple[str, str], tuple[Interval, int]]:
+    out = {}
+    for (suite, model), g in df.groupby(["suite", "model"], sort=True):
+        scores = g["score"].where(~g["errored"], 0.0).fillna(0.0)
+        by_task = [list(v) for _, v in scores.groupby(g["task"], sort=True)]
+        out[(suite, model)] = (score_interval(by_task), g["task"].nunique())
+    return out
+
+
+def check(df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0) -> pd.DataFrame:
+    """One row per measured (suite, model) that has a claim; `gap` in points for the `tasks for gap` column."""
+    registry = registry or load_registry()
+    measured = _measured(df)
+    rows: list[dict[str, Any]] = []
+    for claim in registry.claims:
+        bench = registry.benchmarks[claim.benchmark]
+        if bench.suite is None or (bench.suite, claim.model) not in measured:
+            continue
+        interval, tasks = measured[(bench.suite, claim.model)]
+        claimed = claim.value / 100
+        observed_gap = interval.estimate - claimed
+        direction = 1 if observed_gap > 0 else -1
+        rows.append({
+            "suite": bench.suite, "benchmark": bench.name, "model": claim.model, "config": claim.config or "",
+            "claimed": claimed, "measured": interval.estimate, "ci_low": interval.low, "ci_high": interval.high,
+            "ci_method": interval.method, "gap_points": 100 * observed_gap, "verdict": verdict(interval, claimed),
+            "tasks": tasks,
+            "tasks_for_observed_gap": tasks_needed(claimed, -observed_gap) if observed_gap else None,
+            "tasks_for_gap": (tasks_needed(claimed, -direction * gap / 100)
+                              or tasks_needed(claimed, direction * gap / 100)),
+            "benchmark_tasks": bench.tasks, "source": registry.sources[claim.source].title,
+        })
+    return pd.DataFrame(rows)
+
+
+def unclaimed(df: pd.DataFrame, registry: Registry | None = None) -> list[tuple[str, str]]:
+    """Measured (suite, model) pairs that no claim covers."""
+    registry = registry or load_registry()
+    covered = {(registry.benchmarks[c.benchmark].suite, c.model) for c in registry.claims}
+    return [key for key in _measured(df) if key not in covered]
+
+
+def _n(value: Any, cap: int | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    text = f"{int(value)}"
+    return f"{text} (> all {cap})" if cap and value > cap else text
+
+
+def format_claims(table: pd.DataFrame, gap: float = 5.0) -> str:
+    """The claims table as Markdown."""
+    if table.empty:
+        return "(no measured suite/model pair has a published claim)"
+    view = pd.DataFrame({
+        "benchmark": table["benchmark"],
+        "model": [f"{m} {c}".strip() for m, c in zip(table["model"], table["config"], strict=True)],
+        "claimed %": table["claimed"].map(lambda x: f"{100 * x:.1f}"),
+        "measured % (95% CI)": [
+            f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
+            for m, lo, hi in zip(table["measured"], table["ci_low"], table["ci_high"], strict=True)],
+        "gap pts": table["gap_points"].map(lambda x: f"{x:+.1f}"),
+        "verdict": table["verdict"],
+        "tasks": table["tasks"],
+        "tasks to resolve gap": [_n(v, cap) for v, cap in
+                                 zip(table["tasks_for_observed_gap"], table["benchmark_tasks"], strict=True)],
+        f"tasks for ±{gap:g} pts": [_n(v, cap) for v, cap in
+                                    zip(table["tasks_for_gap"], table["benchmark_tasks"], strict=True)],
+    })
+    sources = "; ".join(sorted(set(table["source"])))
+    return view.to_markdown(index=False, disable_numparse=True) + f"\n\nSource: {sources}"

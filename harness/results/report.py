@@ -1,0 +1,184 @@
+"""`harness report`: a Markdown table per suite x model, notes on comparability, and a cost-vs-score Pareto plot.
+
+Scores are shown both ways: errors counted as failures (the leaderboard convention, with its 95% CI: Wilson
+for one attempt per task, a seeded task-clustered bootstrap for epochs) and errors excluded.
+
+Notes hook: a suite's `dataset_info` (recorded in the run manifest) may carry `notes` (a list of strings,
+printed as they are) and `problem_dates = {start, end}` (ISO dates). When a model entry in `models.toml` has a
+`knowledge_cutoff` date later than `problem_dates.start`, the report warns that part of the window may be
+contaminated (LiveCodeBench's reason for dating its problems).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.results.tables import _run_manifest, summary
+
+PLOT_NAME = "pareto.png"
+REPORT_NAME = "report.md"
+
+
+def usd(value: float | None) -> str:
+    """Dollars: cents from $1 up, four significant digits below (sub-cent runs stay readable)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if value == 0:
+        return "$0"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    whole, _, decimals = f"{value:.{max(2, 3 - math.floor(math.log10(abs(value))))}f}".partition(".")
+    return f"${whole}.{decimals.rstrip('0').ljust(2, '0')}"
+
+
+def pct(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{100 * value:.1f}"
+
+
+def suite_table(table: pd.DataFrame) -> str:
+    """One suite's rows of `summary()` as Markdown."""
+    view = pd.DataFrame({
+        "model": table["model"],
+        "score % (95% CI)": [f"{pct(s)} [{pct(lo)}, {pct(hi)}]"
+                             for s, lo, hi in zip(table["score"], table["ci_low"], table["ci_high"], strict=True)],
+        "errors excluded %": [f"{pct(s)} (n={n})" for s, n in zip(table["score_valid"], table["n_valid"], strict=True)],
+        "n": [f"{n} ({t} tasks x {e})" for n, t, e in zip(table["n"], table["tasks"], table["epochs"], strict=True)],
+        "errors": table["errors"],
+        "cost": table["cost_usd"].map(usd),
+        "cost / solved": table["cost_per_solved"].map(usd),
+        "mean time s": table["mean_time"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.1f}"),
+    })
+    return view.to_markdown(index=False, disable_numparse=True)
+
+
+def pareto_frontier(points: pd.DataFrame, cost: str = "cost_per_task", score: str = "score") -> pd.Series:
+    """True where no other point is at most as costly and at least as good, and strictly better in one."""
+    flags = []
+    for i, p in points.iterrows():
+        others = points.drop(index=i)
+        dominated = ((others[cost] <= p[cost]) & (others[score] >= p[score])
+                     & ((others[cost] < p[cost]) | (others[score] > p[score]))).any()
+        flags.append(not dominated and not pd.isna(p[cost]))
+    return pd.Series(flags, index=points.index)
+
+
+def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
+    """Cost per attempt vs score, one panel per suite, with the Pareto frontier drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    suites = sorted(table["suite"].unique())
+    fig, axes = plt.subplots(1, max(1, len(suites)), figsize=(5.5 * max(1, len(suites)), 4.2), squeeze=False)
+    for ax, suite in zip(axes[0], suites, strict=False):
+        rows = table[table["suite"] == suite].copy()
+        rows["frontier"] = pareto_frontier(rows)
+        ax.errorbar(rows["cost_per_task"], rows["score"] * 100,
+                    yerr=[(rows["score"] - rows["ci_low"]) * 100, (rows["ci_high"] - rows["score"]) * 100],
+                    fmt="o", color="tab:blue", ecolor="lightsteelblue", capsize=3)
+        front = rows[rows["frontier"]].sort_values("cost_per_task")
+        ax.step(front["cost_per_task"], front["score"] * 100, where="post", color="tab:orange",
+                label="Pareto frontier")
+        for _, r in rows.iterrows():
+            ax.annotate(r["model"], (r["cost_per_task"], r["score"] * 100), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8)
+        positive = rows["cost_per_task"].dropna()
+        if len(positive) and (positive > 0).all() and positive.max() / positive.min() > 20:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"${x:g}"))
+        ax.set_title(suite)
+        ax.set_xlabel("cost per attempt (USD)")
+        ax.set_ylabel("score % (errors as failures, 95% CI)")
+        ax.set_ylim(-5, 105)
+        ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _manifests(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for run_id, log in df.groupby("run_id")["log"].first().items():
+        out[str(run_id)] = _run_manifest(str(log))
+    return out
+
+
+def _knowledge_cutoff(alias: str) -> date | None:
+    from harness.models import registry
+
+    value = registry().get(alias, {}).get("knowledge_cutoff")
+    return date.fromisoformat(str(value)) if value else None
+
+
+def notes(df: pd.DataFrame) -> list[str]:
+    """Comparability warnings and the suites' own notes (see the module docstring)."""
+    out: list[str] = []
+    for (suite, model), g in df.groupby(["suite", "model"], sort=True):
+        for column, what in (("scaffold_hash", "scaffold"), ("policy_hash", "retry policy"),
+                             ("dataset_revision", "dataset revision")):
+            values = set(g[column].dropna())
+            if len(values) > 1:
+                out.append(f"{suite} / {model}: rows come from {len(values)} different {what} versions "
+                           f"({', '.join(sorted(values))}); they are not one measurement.")
+        if g["provider_model"].astype(str).str.startswith("mockllm/").all():
+            out.append(f"{suite} / {model}: a pseudo-model run ({g['provider_model'].iloc[0]}), not a real API.")
+        if g["errored"].any():
+            classes = g.loc[g["errored"], "infra_error"].fillna(g.loc[g["errored"], "error_class"]).value_counts()
+            listed = ", ".join(f"{k} x{v}" for k, v in classes.items())
+            out.append(f"{suite} / {model}: {int(g['errored'].sum())} attempt(s) failed for reasons other than "
+                       f"the model ({listed}); compare both denominators.")
+    for run_id, manifest in _manifests(df).items():
+        alias = manifest.get("model", {}).get("alias")
+        for suite, info in manifest.get("suites", {}).items():
+            dataset = info.get("dataset") or {}
+            out.extend(f"{suite} ({run_id}): {note}" for note in dataset.get("notes", []))
+            window = dataset.get("problem_dates") or {}
+            cutoff = _knowledge_cutoff(alias) if alias else None
+            if window.get("start") and cutoff and date.fromisoformat(str(window["start"])) < cutoff:
+                out.append(f"{suite} / {alias}: problems from {window['start']} to {window.get('end', '?')} start "
+                           f"before the model's knowledge cutoff {cutoff}; part of the window may be contaminated.")
+    return out
+
+
+def render(df: pd.DataFrame) -> str:
+    """The report as Markdown."""
+    table = summary(df)
+    lines = ["# Results", ""]
+    runs = ", ".join(sorted(df["run_id"].astype(str).unique())) if not df.empty else "(none)"
+    lines += [f"Runs: {runs}", "",
+              "Score: mean per attempt with errors counted as failures; 95% CI Wilson (one attempt per task) or "
+              "task-clustered bootstrap (epochs). Errors excluded: the same mean over attempts that had no "
+              "infrastructure or harness error. Cost: the agent model's tokens at the price table's rates.", ""]
+    if table.empty:
+        return "\n".join([*lines, "(no samples)", ""])
+    for suite, rows in table.groupby("suite", sort=True):
+        lines += [f"## {suite}", "", suite_table(rows), ""]
+    if table["judge_cost_usd"].fillna(0).gt(0).any():
+        judge = table[["suite", "model", "judge_cost_usd"]].assign(judge_cost_usd=table["judge_cost_usd"].map(usd))
+        lines += ["Judge (grading model) cost, not included above:", "",
+                  judge.to_markdown(index=False, disable_numparse=True), ""]
+    found = notes(df)
+    if found:
+        lines += ["## Notes", "", *[f"- {n}" for n in found], ""]
+    return "\n".join(lines)
+
+
+def write_report(df: pd.DataFrame, out_dir: Path, plot: bool = True) -> tuple[str, list[Path]]:
+    """Write report.md (and pareto.png) into `out_dir`; returns the Markdown and the files written."""
+    text = render(df)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / REPORT_NAME]
+    written[0].write_text(text)
+    table = summary(df)
+    if plot and not table.empty:
+        written.append(plot_pareto(table, out_dir / PLOT_NAME))
+    return text, written

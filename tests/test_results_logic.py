@@ -1,0 +1,295 @@
+"""Summary, claims, comparison, routing, report and nightly gate on hand-made tidy tables (no Docker)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from harness.errors import HarnessError
+from harness.results import claims, compare, nightly, report, route
+from harness.results.tables import SAMPLE_COLUMNS, error_class, summary
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A tidy table: every column of `load()`, defaults for what a row does not set."""
+    defaults = {"run_id": "r1", "suite": "terminal_bench", "epoch": 1, "provider_model": "openai/x", "agent": "model",
+                "passed": None, "strict": None, "limit": None, "error": None, "error_class": None,
+                "infra_error": None, "retries": 0, "input_tokens": 0, "cache_read_tokens": 0,
+                "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0, "total_tokens": 0,
+                "cost_usd": 0.0, "judge_cost_usd": 0.0, "total_time": 1.0, "working_time": 1.0,
+                "scaffold_hash": "s1", "policy_hash": "p1", "dataset": "d", "dataset_revision": "v1",
+                "started_at": None, "log": "x.eval", "score_metadata": None}
+    out = []
+    for r in rows:
+        row = {**defaults, **r}
+        row.setdefault("passed", row["score"] >= 1)
+        if row["passed"] is None:
+            row["passed"] = row["score"] >= 1
+        row["errored"] = bool(row["error"] or row["infra_error"])
+        out.append(row)
+    return pd.DataFrame(out)[SAMPLE_COLUMNS]
+
+
+def flat(text: str) -> str:
+    """Markdown with runs of spaces collapsed, so assertions ignore column padding."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+def binary(model: str, outcomes: list[float], cost: float = 1.0, run_id: str = "r1", **extra: Any) -> list[dict]:
+    return [{"model": model, "task": f"t{i}", "score": s, "cost_usd": cost, "run_id": run_id, **extra}
+            for i, s in enumerate(outcomes)]
+
+
+def test_error_class() -> None:
+    assert error_class("RuntimeError('boom')") == "RuntimeError"
+    assert error_class("docker.errors.APIError(500)") == "APIError"
+    assert error_class("something odd") == "error"
+    assert error_class(None) is None
+
+
+def test_summary_counts_errors_as_failures_and_excludes_them_in_the_valid_score() -> None:
+    df = frame([
+        {"model": "m", "task": "a", "score": 1.0, "cost_usd": 0.2},
+        {"model": "m", "task": "b", "score": 1.0, "cost_usd": 0.2},
+        {"model": "m", "task": "c", "score": 0.0, "cost_usd": 0.1, "infra_error": "verifier_timeout"},
+        {"model": "m", "task": "d", "score": float("nan"), "cost_usd": 0.1, "error": "RuntimeError('x')"},
+    ])
+    row = summary(df).iloc[0]
+    assert row["score"] == 0.5 and row["score_valid"] == 1.0 and row["n_valid"] == 2
+    assert row["errors"] == 2 and row["infra_errors"] == 1
+    assert row["cost_usd"] == pytest.approx(0.6) and row["cost_per_solved"] == pytest.approx(0.3)
+    # Wilson 2/4: centre (0.5 + 0.480182) / 1.960365 = 0.5, half = 1.959964 · sqrt(0.0625 + 0.060023) / 1.960365
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(0.150038, abs=1e-5), pytest.approx(0.849962, abs=1e-5))
+
+
+def _registry(tmp_path: Path, body: str) -> claims.Registry:
+    path = tmp_path / "claims.toml"
+    path.write_text('[sources.s]\ntitle = "A card"\n[benchmarks.tb]\nname = "TB"\nsuite = "terminal_bench"\n'
+                    "tasks = 89\n" + body)
+    return claims.load_registry(path)
+
+
+def test_claims_verdicts(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, "".join(
+        f'[[claims]]\nbenchmark = "tb"\nmodel = "{m}"\nvalue = {v}\nsource = "s"\n'
+        for m, v in (("high", 20.0), ("low", 90.0), ("same", 55.0))))
+    df = frame(binary("high", [1] * 8 + [0] * 2) + binary("low", [1] * 5 + [0] * 5)
+               + binary("same", [1] * 5 + [0] * 5) + binary("nobody", [1]))
+    table = claims.check(df, registry).set_index("model")
+    # 8/10: Wilson [0.490162, 0.943318] lies above 20%; 5/10: [0.236593, 0.763407] lies below 90%, contains 55%
+    assert table.at["high", "verdict"] == claims.HIGHER
+    assert table.at["low", "verdict"] == claims.LOWER
+    assert table.at["same", "verdict"] == claims.CONSISTENT
+    assert table.at["high", "ci_low"] == pytest.approx(0.490162, abs=1e-5)
+    assert table.at["low", "gap_points"] == pytest.approx(-40.0)
+    # tasks to tell 90% from 50%: ((1.959964·0.3 + 0.841621·0.5) / 0.4)² = 6.36 -> 7
+    assert table.at["low", "tasks_for_observed_gap"] == 7
+    # 5 points below 55%: ((1.959964·0.497494 + 0.841621·0.5) / 0.05)² = 779.39 -> 780 (> all 89 tasks)
+    assert table.at["same", "tasks_for_gap"] == 780
+    assert "780 (> all 89)" in claims.format_claims(table.reset_index())
+    assert claims.unclaimed(df, registry) == [("terminal_bench", "nobody")]
+
+
+def test_claims_file_errors_name_the_field(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"claims\[0\]\.source 'nope' is not in \[sources\]"):
+        _registry(tmp_path, '[[claims]]\nbenchmark = "tb"\nmodel = "m"\nvalue = 50\nsource = "nope"\n')
+    with pytest.raises(HarnessError, match=r"claims\.0\.value"):
+        _registry(tmp_path, '[[claims]]\nbenchmark = "tb"\nmodel = "m"\nvalue = "x"\nsource = "s"\n')
+
+
+def test_bundled_claims_registry_loads_with_the_model_card_values() -> None:
+    registry = claims.load_registry()
+    values = {(c.benchmark, c.model): c.value for c in registry.claims}
+    assert values[("terminal_bench", "deepseek-v4-pro")] == 67.9
+    assert values[("mcp_atlas", "claude-opus-4-6")] == 73.8
+    assert values[("swe_verified", "deepseek-v4-flash")] == 79.0
+    assert values[("livecodebench", "deepseek-v4-pro")] == 93.5
+    assert len(registry.claims) == 20
+
+
+def test_compare_mcnemar_and_direction() -> None:
+    a = frame(binary("a", [1] * 10, run_id="ra"))
+    b = frame(binary("b", [1] * 4 + [0] * 6, run_id="rb"))
+    (c,) = compare.compare_frames(a, b)
+    assert (c.both, c.a_only, c.b_only, c.neither) == (4, 6, 0, 0)
+    assert c.mcnemar_p == pytest.approx(0.03125)
+    assert c.significant and c.verdict == "a higher (significant)"
+    assert c.diff.estimate == pytest.approx(-0.6)
+    text = compare.format_comparison(c)
+    assert "McNemar exact test: discordant 6 vs 0, p = 0.03125" in text
+
+
+def test_compare_same_model_labels_runs_and_counts_unpaired() -> None:
+    a = frame(binary("m", [1, 0, 1], run_id="ra"))
+    b = frame(binary("m", [1, 1], run_id="rb"))
+    (c,) = compare.compare_frames(a, b)
+    assert (c.label_a, c.label_b) == ("m@ra", "m@rb")
+    assert (c.pairs, c.unpaired_a, c.unpaired_b) == (2, 1, 0)
+    assert c.mcnemar_p == 1.0 and not c.significant
+
+
+def test_compare_rewards_use_the_permutation_test() -> None:
+    a = frame(binary("a", [0.5, 0.2, 0.3], run_id="ra"))
+    b = frame(binary("b", [0.7, 0.4, 0.4], run_id="rb"))
+    (c,) = compare.compare_frames(a, b)
+    assert not c.binary and c.mcnemar_p is None
+    assert c.permutation_p == pytest.approx(0.25)  # 3 tasks, all differences positive: 2/8
+    assert c.diff.estimate == pytest.approx(0.5 / 3)
+
+
+def test_compare_rejects_a_side_with_two_models() -> None:
+    with pytest.raises(HarnessError, match="RUN_A holds 2 models"):
+        compare.compare_frames(frame(binary("a", [1]) + binary("b", [1])), frame(binary("c", [1])))
+
+
+def test_route_oracle_single_and_cascade() -> None:
+    # cheap: passes t0, fails t1 by hitting a limit (a visible failure) and fails t2 cleanly (a silent one)
+    cheap = [{"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0},
+             {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "limit": "token"},
+             {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0}]
+    dear = binary("dear", [1, 1, 1], cost=10.0)
+    r = route.route(frame(cheap + dear))
+    assert r.models == ["cheap", "dear"] and r.requests == 3
+    p = r.policies.set_index("policy")
+    assert (p.at["cheap", "score"], p.at["cheap", "cost_usd"]) == (pytest.approx(1 / 3), 3.0)
+    assert (p.at["dear", "score"], p.at["dear", "cost_usd"]) == (1.0, 30.0)
+    assert (p.at["oracle router", "score"], p.at["oracle router", "cost_usd"]) == (1.0, 21.0)
+    # cascade: t0 answered by cheap (1), t1 escalated (1 + 10), t2 accepted although wrong (1)
+    assert (p.at["cheap -> dear", "score"], p.at["cheap -> dear", "cost_usd"]) == (pytest.approx(2 / 3), 13.0)
+    assert p.at["cheap -> dear", "share cheap"] == pytest.approx(2 / 3)
+    assert list(r.cheapest["cheapest solver"]) == ["cheap", "dear", "dear"]
+    # with the (unrealistic) verifier signal the cascade escalates t2 too
+    v = route.route(frame(cheap + dear), {"terminal_bench": "verifier"}).policies.set_index("policy")
+    assert (v.at["cheap -> dear", "score"], v.at["cheap -> dear", "cost_usd"]) == (1.0, 23.0)
+
+
+def test_route_score_metadata_signal_with_fallback() -> None:
+    meta = [json.dumps({"public_tests_passed": v}) for v in (True, False)]
+    cheap = [{"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0, "score_metadata": meta[0]},
+             {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "score_metadata": meta[1]},
+             {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0}]
+    r = route.route(frame(cheap + binary("dear", [1, 1, 1], cost=10.0)),
+                    {"terminal_bench": "score_metadata:public_tests_passed"})
+    p = r.policies.set_index("policy")
+    assert p.at["cheap -> dear", "cost_usd"] == 13.0  # t1 escalates on the metadata; t2 falls back (clean finish)
+    assert r.fallbacks["terminal_bench"] == 4  # cheap t2 and the three attempts of dear
+
+
+def test_route_errors() -> None:
+    with pytest.raises(HarnessError, match="two or more models"):
+        route.route(frame(binary("a", [1])))
+    with pytest.raises(HarnessError, match="no price for b"):
+        route.route(frame(binary("a", [1]) + binary("b", [1], cost=float("nan"))))
+    with pytest.raises(HarnessError, match="unknown routing signal"):
+        route.check_signal("vibes")
+
+
+def test_report_pareto_and_notes(tmp_path: Path) -> None:
+    df = frame(binary("cheap", [1, 0], cost=1.0) + binary("dear", [1, 1], cost=5.0)
+               + binary("waste", [1, 0], cost=9.0, infra_error="sandbox_died")
+               + binary("mixed", [1, 1], cost=9.0) + [{"model": "mixed", "task": "t2", "score": 1.0, "cost_usd": 9.0,
+                                                       "scaffold_hash": "s2"}])
+    table = summary(df)
+    front = dict(zip(table["model"], report.pareto_frontier(table), strict=True))
+    assert front == {"cheap": True, "dear": True, "mixed": False, "waste": False}
+    text, written = report.write_report(df, tmp_path)
+    assert [p.name for p in written] == ["report.md", "pareto.png"]
+    assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| cheap | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | $2.00 | $2.00 |" in flat(text)
+    assert "| waste | 0.0 [0.0, 65.8] | n/a (n=0) | 2 (2 tasks x 1) | 2 | $18.00 | n/a |" in flat(text)
+    assert "terminal_bench / mixed: rows come from 2 different scaffold versions" in text
+    assert "terminal_bench / waste: 2 attempt(s) failed for reasons other than the model (sandbox_died x2)" in text
+
+
+def test_nightly_gate_flags_a_significant_regression_and_infra_rate() -> None:
+    config = nightly.NightlyConfig(version=1, epochs=3, alpha=0.05, max_infra_error_rate=0.1, suites={})
+    base = frame([{"model": "m", "task": f"t{t}", "epoch": e, "score": 1.0, "run_id": "b"}
+                  for t in range(2) for e in (1, 2, 3)])
+    worse = base.assign(score=0.0, passed=False, run_id="now")
+    result = nightly.gate(worse, base, {"subset_version": 1}, config)
+    assert [c.suite for c in result.regressions] == ["terminal_bench"]
+    assert result.regressions[0].mcnemar_p == pytest.approx(0.03125) and not result.ok
+    same = nightly.gate(base.assign(run_id="now"), base, {"subset_version": 1}, config)
+    assert same.ok and not same.regressions
+    broken = base.assign(run_id="now", infra_error=["sandbox"] + [None] * 5)
+    broken["errored"] = broken["infra_error"].notna()
+    flagged = nightly.gate(broken, base, {"subset_version": 2}, config)
+    assert flagged.infra_rate == pytest.approx(1 / 6) and flagged.infra_failed and not flagged.regressions
+    assert "baseline recorded for subset version 2, now 1" in flagged.notes
+
+
+def test_nightly_config_is_valid() -> None:
+    config = nightly.load_config()
+    assert config.epochs >= 1 and "terminal_bench" in config.suites
+    present, _ = nightly.present_suites(config)
+    assert "terminal_bench" in present
+    with pytest.raises(HarnessError, match="not in the nightly subset"):
+        nightly.present_suites(config, ["nope"])
+
+
+def test_report_notes_hook_prints_suite_notes_and_contamination_warnings(tmp_path: Path, monkeypatch) -> None:
+    from harness import models
+
+    run = tmp_path / "run"
+    (run / "logs").mkdir(parents=True)
+    (run / "manifest.json").write_text(json.dumps({"model": {"alias": "m"}, "suites": {"livecodebench": {
+        "dataset": {"notes": ["release v6"], "problem_dates": {"start": "2025-01-01", "end": "2025-05-01"}}}}}))
+    entries = {**models.registry(), "m": {"kind": "model", "knowledge_cutoff": "2025-03-01"}}
+    monkeypatch.setattr(models, "registry", lambda: entries)
+    df = frame(binary("m", [1, 0], log=str(run / "logs" / "x.eval"), suite="livecodebench"))
+    text = report.render(df)
+    assert "- livecodebench (r1): release v6" in text
+    assert ("- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's knowledge cutoff "
+            "2025-03-01; part of the window may be contaminated.") in text
+    entries["m"]["knowledge_cutoff"] = "2024-12-01"
+    assert "contaminated" not in report.render(df)
+
+
+@pytest.mark.parametrize("args", [["compare", "/no/such/run", "/no/such/other"], ["report", "/no/such/run"],
+                                  ["route", "--signal", "vibes", "/tmp"], ["claims", "--claims", "/no/claims.toml"]])
+def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, tmp_path: Path, monkeypatch) -> None:
+    from harness.cli import main
+
+    monkeypatch.setenv("HARNESS_RESULTS_DIR", str(tmp_path / "results"))
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: Path) -> None:
+    from harness.scripted import USAGE, load_script, to_output
+
+    turn = {"content": "x", "usage": {"input_tokens": 900, "input_tokens_cache_read": 4000, "output_tokens": 150,
+                                      "reasoning_tokens": 60}}
+    usage = to_output(turn, 0).usage
+    assert (usage.input_tokens, usage.input_tokens_cache_read, usage.output_tokens, usage.reasoning_tokens,
+            usage.total_tokens) == (900, 4000, 150, 60, 5050)
+    assert to_output({"content": "y"}, 1).usage == USAGE
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"*": [{"content": "x", "usage": {"input_tokens": "many"}}]}))
+    with pytest.raises(HarnessError, match=r"--script .*bad\.json: turn usage input_tokens: Input should be"):
+        load_script(bad)
+
+
+def test_usage_cost_prices_per_call_and_falls_back() -> None:
+    from datetime import date
+
+    from inspect_ai.model import ModelUsage
+
+    from harness.results.tables import usage_cost
+
+    calls = [ModelUsage(input_tokens=150_000, output_tokens=1000), ModelUsage(input_tokens=150_000, output_tokens=1000)]
+    # Gemini 3.1 Pro bills prompts above 200K at $4/$18: two 150K prompts stay at $2/$12 each
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", calls, date(2026, 6, 1)) == \
+        pytest.approx((300_000 * 2 + 2000 * 12) / 1e6)
+    one = [ModelUsage(input_tokens=300_000, output_tokens=2000)]
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", one, date(2026, 6, 1)) == \
+        pytest.approx((300_000 * 4 + 2000 * 18) / 1e6)
+    assert usage_cost("nope", "x/nope", [ModelUsage(input_tokens=1, total_cost=0.5)], None) == 0.5
+    assert usage_cost(None, "mockllm/scripted", [ModelUsage(input_tokens=10)], None) == 0.0
+    assert math.isnan(usage_cost("nope", "x/nope", [ModelUsage(input_tokens=10)], None))
