@@ -3,7 +3,7 @@
 Four `scripted` models drive the real scaffold on the Terminal-Bench samples (hello-file, sum-numbers). For the
 tests only, they are registered under real model aliases so the price table prices their scripted usage (the
 logs still say `mockllm/scripted` as the provider model). Outcomes (gpt-5.4 replaces /logs/verifier with a file,
-so the verifier finds no reward file and records an infrastructure error, `verifier_error`):
+so preparing the verifier fails and records an infrastructure error, `AddTestsDirError`):
 
 | alias             | hello-file          | sum-numbers                               |
 |-------------------|---------------------|-------------------------------------------|
@@ -76,7 +76,7 @@ PASSES = {"deepseek-v4-flash": {"hello-file": 1.0, "sum-numbers": 0.0},
           "deepseek-v4-pro": {"hello-file": 1.0, "sum-numbers": 1.0},
           "gpt-5.4": {"hello-file": 0.0, "sum-numbers": 0.0},
           "claude-opus-4-6": {"hello-file": 1.0, "sum-numbers": 1.0}}
-INFRA_ERRORS = {("gpt-5.4", "hello-file"): "verifier_error"}
+INFRA_ERRORS = {("gpt-5.4", "hello-file"): "AddTestsDirError"}
 
 
 def expected_costs(on: date) -> dict[str, dict[str, float]]:

@@ -111,12 +111,12 @@ def test_tidy_rows_from_real_logs(runs: dict[str, Path], table: pd.DataFrame, co
     errored = table[table["errored"]]
     assert {(m, t): c for m, t, c in zip(errored["model"], errored["task"], errored["infra_error"], strict=True)} \
         == INFRA_ERRORS
-    assert list(errored["error_class"]) == ["verifier_error"] and errored["error"].isna().all()
+    assert list(errored["error_class"]) == ["AddTestsDirError"] and errored["error"].isna().all()
     assert (table["retries"] == 0).all()
     assert set(table["provider_model"]) == {"mockllm/scripted"}
     assert set(table["scaffold_hash"]) == {scaffold_hash("terminal_bench", "shell")}
     assert set(table["policy_hash"]) == {policy().hash}
-    assert set(table["dataset"]) == {"terminal-bench-samples"}
+    assert set(table["dataset"]) == {"terminal-bench"}  # a --tasks-dir copy of the samples
     assert (table["total_time"] > 0).all() and (table["working_time"] > 0).all()
     for run_dir in runs.values():
         parquet = pd.read_parquet(run_dir / "samples.parquet")
@@ -146,7 +146,7 @@ def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], 
     assert f"| deepseek-v4-pro | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | " \
            f"{usd(pro)} |" in text
     assert "| gpt-5.4 | 0.0 [0.0, 65.8] | 0.0 (n=1) | 2 (2 tasks x 1) | 1 | $0.664 | n/a |" in text
-    assert ("- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (verifier_error x1); "
+    assert ("- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (AddTestsDirError x1); "
             "compare both denominators.") in text
     assert "| claude-opus-4-6 | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | $1.30 | $0.6525 |" in text
     assert (tmp_path / "report.md").read_text().startswith("# Results")
