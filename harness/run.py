@@ -143,6 +143,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         display=display,  # type: ignore[arg-type]
         metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash},
         log_dir_allow_dirty=True,
+        sandbox_prebuilt=all(get_suite(name).sandbox_prebuilt for name in suites),
         **rp.eval_kwargs(),
         **model.generate,
     )
@@ -150,6 +151,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     record["success"] = success
     manifest.write(run_dir, record)
     write_tables(run_dir)
+    for name, opts in options.items():
+        hook = get_suite(name).after_run
+        if hook is not None:
+            hook(run_dir, opts)
     return EvalOutcome(run_dir, success)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task
@@ -65,6 +66,11 @@ class SuiteDef:
     """The scaffold protocol: shell, mcp or single_turn."""
     dataset_info: Callable[[Any], dict[str, Any]] = lambda options: {}
     """Dataset id, revision and digest for the manifest."""
+    sandbox_prebuilt: bool = False
+    """`images(options)` names every sandbox image, so inspect skips its own per-config build/pull step (with
+    hundreds of distinct images that step dominates start-up); a missing image then fails the run up front."""
+    after_run: Callable[[Path, Any], None] | None = None
+    """Called with the run directory and the options after the results tables are written (suite exports)."""
 
 
 @cache
