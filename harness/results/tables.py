@@ -41,14 +41,29 @@ def _score_fields(row: pd.Series) -> dict[str, Any]:
     return {"score": float("nan"), "passed": None, "strict": None, "infra_error": None}
 
 
+def _score_columns(scores: Any) -> dict[str, Any]:
+    """`score_<name>` and `score_<name>_metadata`: SampleSummary's own score column drops the metadata that holds
+    the harness's passed/strict/infra_error (it replaces that column: one column per name pattern)."""
+    if not isinstance(scores, dict):
+        return {}
+    columns: dict[str, Any] = {}
+    for name, s in scores.items():
+        if isinstance(s, dict):
+            columns[name] = s.get("value")
+            if s.get("metadata"):
+                columns[f"{name}_metadata"] = s["metadata"]
+    return columns
+
+
 def load(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Per-sample table from run directories or `.eval` files."""
-    from inspect_ai.analysis import EvalInfo, EvalModel, EvalTask, SampleSummary, samples_df
+    from inspect_ai.analysis import EvalInfo, EvalModel, EvalTask, SampleColumn, SampleSummary, samples_df
 
     files = _log_files(paths)
     if not files:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    raw = samples_df(files, columns=[*EvalInfo, *EvalTask, *EvalModel, *SampleSummary], quiet=True)
+    scores = SampleColumn("score_*", path="scores", value=_score_columns)
+    raw = samples_df(files, columns=[*EvalInfo, *EvalTask, *EvalModel, *SampleSummary, scores], quiet=True)
     rows = []
     for _, r in raw.iterrows():
         eval_meta = json.loads(r["metadata"]) if isinstance(r.get("metadata"), str) and r["metadata"] else {}

@@ -138,10 +138,10 @@ def filter_patch(diff: str, junk: list[str]) -> tuple[str, list[dict[str, str]]]
             kept.append(section)
             continue
         path = section_path(section)
-        if _is_binary(section):
-            excluded.append({"path": path, "reason": "binary"})
-        elif _is_new(section) and is_junk(path, junk):
+        if _is_new(section) and is_junk(path, junk):
             excluded.append({"path": path, "reason": "junk"})
+        elif _is_binary(section):
+            excluded.append({"path": path, "reason": "binary"})
         else:
             kept.append(section)
     return "".join(kept), excluded
