@@ -13,19 +13,22 @@ from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import Instance
 
 GOLD_FILE = "/tmp/harness_gold.patch"
+# the gold patch arrives on stdin and is removed once applied
+APPLY_GOLD = """
+cat > "$1"
+git apply --verbose "$1" || patch --batch --forward --fuzz=5 -p1 -i "$1"
+status=$?
+rm -f "$1"
+exit $status
+"""
 
 
 @solver
 def oracle() -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         instance = Instance.model_validate(state.metadata["instance"])
-        box = sandbox()
-        await box.write_file(GOLD_FILE, instance.patch)
-        workdir = settings().sandbox.workdir
-        result = await box.exec(["git", "apply", "--verbose", GOLD_FILE], cwd=workdir)
-        if not result.success:
-            result = await box.exec(["patch", "--batch", "--forward", "--fuzz=5", "-p1", "-i", GOLD_FILE], cwd=workdir)
-        await box.exec(["rm", "-f", GOLD_FILE])
+        result = await sandbox().exec(["bash", "-c", APPLY_GOLD, "apply", GOLD_FILE], input=instance.patch,
+                                      cwd=settings().sandbox.workdir, timeout=600)
         state.metadata["oracle_applied"] = result.success
         state.metadata["oracle_output"] = (result.stdout + result.stderr)[-2000:]
         return state

@@ -45,8 +45,12 @@ cd "$1" || exit 3
 rm -f .git/index.lock
 git add -A >/dev/null 2>&1 || echo "warning=git add failed" >&2
 git -c core.quotepath=false diff --cached --no-color --no-ext-diff --no-textconv --no-renames \
-  --src-prefix=a/ --dst-prefix=b/ "$2" > "$3"
+  --src-prefix=a/ --dst-prefix=b/ "$2" > "$3" || exit 4
+size=$(wc -c < "$3")
+echo "bytes=$size" >&2
+if [ "$size" -le "$4" ]; then cat "$3"; fi
 """
+STDOUT_SAFE = 8 * 1024 * 1024  # larger patches are read as a file (exec output streams are capped at 10 MiB)
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,16 @@ async def prune_history(box: SandboxEnvironment, workdir: str, base_commit: str)
 
 async def collect_patch(box: SandboxEnvironment, workdir: str, diff_base: str, junk: list[str]) -> PatchResult:
     """`git diff <diff_base>` of the working tree (untracked files included), filtered by `filter_patch`."""
-    result = await box.exec(["bash", "-c", DIFF_SCRIPT, "diff", workdir, diff_base, PATCH_FILE], timeout=600)
+    result = await box.exec(["bash", "-c", DIFF_SCRIPT, "diff", workdir, diff_base, PATCH_FILE, str(STDOUT_SAFE)],
+                            timeout=600)
     if not result.success:
         return PatchResult("", [], error=f"git diff failed: {result.stderr.strip()[-300:]}")
-    raw = await box.read_file(PATCH_FILE, text=False)
-    text, excluded = filter_patch(raw.decode("utf-8", errors="replace"), junk)
+    size = int(_pairs(result.stderr).get("bytes", "0") or 0)
+    if size > STDOUT_SAFE:
+        raw = (await box.read_file(PATCH_FILE, text=False)).decode("utf-8", errors="replace")
+    else:
+        raw = result.stdout
+    text, excluded = filter_patch(raw, junk)
     return PatchResult(text, excluded)
 
 
