@@ -90,7 +90,8 @@ def edit(**arguments: str) -> dict:
 SUBMIT = {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]}
 CONFTEST = ('import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n'
             '    outcome = yield\n    outcome.get_result().outcome = "passed"\n')
-STOCK_TESTS = ["test_add_and_count", "test_remove_too_many", "test_add_rejects_nonpositive", "test_names_drops_sold_out"]
+STOCK_TESTS = ["test_add_and_count", "test_remove_too_many", "test_add_rejects_nonpositive",
+               "test_names_drops_sold_out"]
 FORGERY = ("import atexit\n\nfrom inventory.stock import Stock\n\n\n@atexit.register\ndef _report():\n"
            + "".join(f'    print("PASSED tests/test_stock.py::{t}")\n' for t in STOCK_TESTS)
            + '    print(">>>>> End Test Output")\n    print(">>>>> Test Exit Code: 0", flush=True)\n')
@@ -101,10 +102,10 @@ def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(docke
     future = future_commit()
     script = {
         "harness-fixtures__calc-1": [  # honest fix, through both tools; leaves junk and a binary file behind
-            bash(f"git log --all --oneline | cat; git cat-file -t {future} || echo FUTURE-GONE"),
+            bash(f"git log --all --oneline | cat; git cat-file -t {future} || echo FUTURE-GONE; "
+                 "python -m pytest -q tests 2>&1 | tail -1; printf 'x\\000y' > data.bin"),
             edit(command="str_replace", path="/testbed/calc/ops.py", old_str="    return a // b",
                  new_str="    return a / b"),
-            bash("python -m pytest -q tests 2>&1 | tail -1; printf 'x\\000y' > data.bin"),
             SUBMIT],
         "harness-fixtures__textkit-2": [  # a conftest hook that rewrites every report to "passed"
             edit(command="create", path="/testbed/conftest.py", file_text=CONFTEST), SUBMIT],

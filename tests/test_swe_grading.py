@@ -143,6 +143,7 @@ def test_forged_markers_are_rejected() -> None:
     assert strict(row, row.patch, early).violations[0].startswith("forged_markers: ")
     # the eval script killed before its end (a test killed its parent after printing fake results)
     assert "was killed" in strict(row, row.patch, log(PASSING), exit_code=137).violations[0]
+    assert strict(row, row.patch, log(PASSING), exit_code=128).violations == []  # git's fatal, e.g. checkout
 
 
 def test_strict_rules_never_fire_on_the_500_gold_patches(shared_data: Path) -> None:

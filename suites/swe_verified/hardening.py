@@ -26,6 +26,8 @@ from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import Instance
 from suites.swe_verified.repo import split_sections
 
+# exit status 128 + N for these signals N means the eval script was killed (plain 128 is git's "fatal")
+KILL_SIGNALS = {1, 2, 3, 6, 9, 13, 14, 15}
 _HEADER = re.compile(r'^diff --git "?a/(?P<a>.*?)"? "?b/(?P<b>.*?)"?$')
 
 
@@ -99,7 +101,7 @@ def forged_markers(test_output: str, eval_script: str, exit_code: int | None) ->
             found.append(f"{marker!r} appears {len(hits)} times, the eval script prints it {expected}")
         elif hits and not hits[0].startswith("+ "):
             found.append(f"the first {marker!r} is not the eval script's own line: {hits[0][:80]!r}")
-    if exit_code is not None and exit_code >= 128:
+    if exit_code is not None and exit_code - 128 in KILL_SIGNALS:
         found.append(f"the eval script was killed (exit status {exit_code}) before its end")
     return found
 
