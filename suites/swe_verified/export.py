@@ -22,13 +22,13 @@ EXCLUDE = {"messages", "events", "store", "attachments"}
 
 
 def _suite_logs(logs_dir: Path) -> list[tuple[Path, str]]:
-    """(log file, model alias) for this suite's logs, oldest first (a retried task's newest log wins)."""
+    """(log file, model alias) for this suite's logs with samples, oldest first (a retried task's newest wins)."""
     from inspect_ai.log import read_eval_log
 
     found = []
     for path in sorted(logs_dir.rglob("*.eval"), key=lambda p: p.stat().st_mtime):
         header = read_eval_log(str(path), header_only=True)
-        if (header.eval.task_args or {}).get("suite") != NAME:
+        if (header.eval.task_args or {}).get("suite") != NAME or header.eval.dataset.sample_ids is None:
             continue
         alias = (header.eval.metadata or {}).get("model_alias") or header.eval.model
         found.append((path, str(alias)))
@@ -37,13 +37,10 @@ def _suite_logs(logs_dir: Path) -> list[tuple[Path, str]]:
 
 def collect(run_dir: Path) -> dict[int, dict[str, dict[str, Any]]]:
     """epoch -> instance_id -> {model, patch, score metadata or None (no score: the sample errored)}."""
-    from inspect_ai.log import read_eval_log, read_eval_log_samples
+    from inspect_ai.log import read_eval_log_samples
 
     results: dict[int, dict[str, dict[str, Any]]] = {}
     for path, alias in _suite_logs(run_dir / "logs"):
-        header = read_eval_log(str(path), header_only=True)
-        if header.eval.dataset.sample_ids is None:
-            continue
         for sample in read_eval_log_samples(str(path), all_samples_required=False, exclude_fields=EXCLUDE):
             score = next(iter((sample.scores or {}).values()), None)
             entry = {"model": alias, "patch": None, "meta": None, "error": sample.error.message if sample.error
