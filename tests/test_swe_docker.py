@@ -102,10 +102,13 @@ def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(docke
     future = future_commit()
     script = {
         "harness-fixtures__calc-1": [  # honest fix, through both tools; leaves junk and a binary file behind
-            bash(f"git log --all --oneline | cat; git cat-file -t {future} || echo FUTURE-GONE; "
-                 "python -m pytest -q tests 2>&1 | tail -1; printf 'x\\000y' > data.bin"),
+            bash(f"printf 'x\\000y' > data.bin; python -m pytest -q tests 2>&1 | tail -1; "
+                 f"git --no-pager log --all --oneline; git cat-file -t {future} 2>&1 || echo FUTURE-GONE"),
             edit(command="str_replace", path="/testbed/calc/ops.py", old_str="    return a // b",
                  new_str="    return a / b"),
+            # the session tool returns once output pauses; this runs after the first command, so its output
+            # (and the first command's, whenever it ends) has arrived before the patch is collected
+            bash("echo SESSION-DONE"),
             SUBMIT],
         "harness-fixtures__textkit-2": [  # a conftest hook that rewrites every report to "passed"
             edit(command="create", path="/testbed/conftest.py", file_text=CONFTEST), SUBMIT],
@@ -136,8 +139,8 @@ def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(docke
 
     calc = by_id["harness-fixtures__calc-1"]
     tool_output = "\n".join(m.text for m in calc.messages if m.role == "tool")
+    assert "SESSION-DONE" in tool_output and "5 passed" in tool_output  # the agent's own test run
     assert "FUTURE-GONE" in tool_output and "upstream fix" not in tool_output  # history was pruned
-    assert "5 passed" in tool_output  # the agent's own test run
     meta = score_meta(calc)
     assert meta["fail_to_pass"] == "1/1" and meta["pass_to_pass"] == "5/5"
     excluded = {e["path"]: e["reason"] for e in meta["excluded_from_patch"]}
