@@ -199,7 +199,7 @@ def test_official_report_counts_each_outcome_once() -> None:
         "c": entry(empty_patch=True),
         "d": entry(infra_error="eval_timeout"),
         "e": entry(infra_error="environment:out_of_memory"),
-        "f": {"model": "m", "patch": None, "meta": None},
+        "f": {"model": "m", "patch": None, "meta": None, "error": "container failed to start"},
     })
     assert report["resolved_ids"] == ["a", "b"] and report["unresolved_ids"] == ["e"]
     assert report["empty_patch_ids"] == ["c"] and report["error_ids"] == ["d"] and report["incomplete_ids"] == ["f"]
@@ -207,4 +207,5 @@ def test_official_report_counts_each_outcome_once() -> None:
                                                                                  "e": "out_of_memory"}
     assert report["harness"]["resolved_rate"] == 2 / 6 and report["harness"]["resolved_rate_valid"] == 2 / 3
     assert report["harness"]["resolved_strict_ids"] == ["a"]
+    assert report["harness"]["sample_errors"] == {"f": "container failed to start"}
     json.dumps(report)

@@ -59,10 +59,12 @@ def official_report(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                                   "incomplete", "infra_failure", "resolved_strict")}
     reasons: dict[str, str] = {}
     violations: dict[str, list[str]] = {}
+    sample_errors: dict[str, str] = {}
     for iid, entry in entries.items():
         meta = entry["meta"]
-        if meta is None:
+        if meta is None:  # the sample errored before it was scored: no prediction
             ids["incomplete"].add(iid)
+            sample_errors[iid] = str(entry.get("error") or "not scored")[:300]
             continue
         infra = meta.get("infra_error")
         if meta.get("empty_patch"):
@@ -95,6 +97,7 @@ def official_report(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "resolved_strict_instances": len(ids["resolved_strict"]),
             "resolved_strict_ids": sorted(ids["resolved_strict"]),
             "strict_violations": dict(sorted(violations.items())),
+            "sample_errors": dict(sorted(sample_errors.items())),
         },
     }
     return report
