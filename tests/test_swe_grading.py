@@ -144,6 +144,9 @@ def test_forged_markers_are_rejected() -> None:
     # the eval script killed before its end (a test killed its parent after printing fake results)
     assert "was killed" in strict(row, row.patch, log(PASSING), exit_code=137).violations[0]
     assert strict(row, row.patch, log(PASSING), exit_code=128).violations == []  # git's fatal, e.g. checkout
+    # test output without a final newline shares its line with the next trace line: not a forgery
+    unterminated = log(PASSING).replace("+ : '>>>>> End Test Output'", "dots...+ : '>>>>> End Test Output'")
+    assert strict(row, row.patch, unterminated).violations == []
 
 
 def test_strict_rules_never_fire_on_the_500_gold_patches(shared_data: Path) -> None:

@@ -81,8 +81,8 @@ def _markers() -> list[str]:
             c.RESET_FAILED, c.TESTS_ERROR, c.TESTS_FAILED, c.TESTS_PASSED, c.TESTS_TIMEOUT]
 
 
-def expected_marker_lines(eval_script: str, marker: str) -> int:
-    """How many log lines a clean run prints with `marker`: its xtrace line, plus the output of an echo."""
+def expected_marker_count(eval_script: str, marker: str) -> int:
+    """How often a clean run prints `marker`: once in each xtrace line, once more for the output of an echo."""
     count = 0
     for line in eval_script.splitlines():
         if marker in line:
@@ -90,17 +90,26 @@ def expected_marker_lines(eval_script: str, marker: str) -> int:
     return count
 
 
+def _traced(text: str, index: int) -> bool:
+    """Whether the marker at `index` sits in the eval script's own xtrace line (`+ : '...` or `+ echo '...`)."""
+    before = text[max(0, index - 12):index]
+    return before.endswith(("+ : '", "+ echo '", '+ echo "'))
+
+
 def forged_markers(test_output: str, eval_script: str, exit_code: int | None) -> list[str]:
-    """Markers the eval script did not print (extra copies, or a first copy that is not the script's trace line)."""
+    """Markers the eval script did not print: extra copies, or a first copy that is not its own trace line.
+
+    Occurrences are counted in the text, not per line: a test's output without a final newline shares a line with
+    the next trace line."""
     found = []
-    lines = test_output.splitlines()
     for marker in _markers():
-        hits = [line for line in lines if marker in line]
-        expected = expected_marker_lines(eval_script, marker)
-        if len(hits) > expected:
-            found.append(f"{marker!r} appears {len(hits)} times, the eval script prints it {expected}")
-        elif hits and not hits[0].startswith("+ "):
-            found.append(f"the first {marker!r} is not the eval script's own line: {hits[0][:80]!r}")
+        positions = [m.start() for m in re.finditer(re.escape(marker), test_output)]
+        expected = expected_marker_count(eval_script, marker)
+        if len(positions) > expected:
+            found.append(f"{marker!r} appears {len(positions)} times, the eval script prints it {expected}")
+        elif positions and not _traced(test_output, positions[0]):
+            line = test_output[positions[0]:].split("\n", 1)[0]
+            found.append(f"the first {marker!r} is not the eval script's own trace line: {line[:80]!r}")
     if exit_code is not None and exit_code - 128 in KILL_SIGNALS:
         found.append(f"the eval script was killed (exit status {exit_code}) before its end")
     return found
