@@ -1,4 +1,4 @@
-"""The `harness` command line: eval, images, suites, models; report, claims, compare, route, nightly.
+"""The `harness` command line: eval, validate, images, suites, models; report, claims, compare, route, nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback.
 """
@@ -109,6 +109,20 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.validate import render, validate
+
+    options = _suite_option_pairs(extra)
+    if args.limit is not None:
+        options["limit"] = args.limit
+    if args.data is not None:
+        options["data"] = args.data
+    results = validate(args.suite, args.solver, options, display=args.display,
+                       command=["harness", *sys.argv[1:]])
+    print(render(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
 def cmd_suites(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.suite import describe_suites
 
@@ -161,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.set_defaults(func=cmd_images)
 
+    va = sub.add_parser("validate", help="self-check a suite: the oracle must pass every task, the no-op none",
+                        description="Runs the oracle and/or the no-op agent through the normal eval path and "
+                                    "prints a per-task table and totals; exit 1 when any task scores wrong. "
+                                    "Suite options (e.g. --instance-ids, --tasks-dir) follow.")
+    va.add_argument("suite", help="suite name (`harness suites`)")
+    va.add_argument("--solver", default="both",
+                    help="oracle (alias gold), noop (alias empty) or both (default)")
+    va.add_argument("--limit", type=int, help="first N samples")
+    va.add_argument("--data", choices=["sample", "full"], help="bundled offline samples (default) or the official "
+                                                               "dataset")
+    va.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
+    va.set_defaults(func=cmd_validate)
+
     su = sub.add_parser("suites", help="list the suites")
     su.set_defaults(func=cmd_suites)
     mo = sub.add_parser("models", help="list model aliases with provider, prices and key status")
@@ -172,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-ALLOWS_EXTRA = {"eval", "images"}
+ALLOWS_EXTRA = {"eval", "images", "validate"}
 
 
 def main(argv: list[str] | None = None) -> int:

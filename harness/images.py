@@ -310,10 +310,15 @@ def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None
          ) -> dict[str, str]:
     """Pull images concurrently with retry on registry throttling; returns ref -> resolved digest."""
     require_engine()
+    done: list[str] = []
+
+    def progress() -> str:
+        done.append("")  # list.append is atomic across pool threads
+        return f"[{len(done)}/{len(refs)}]"
 
     def pull_one(ref: str) -> tuple[str, str]:
         if image_id(ref):
-            log(f"{ref} present; nothing to do")
+            log(f"{progress()} {ref} present; nothing to do")
             return ref, image_digest(ref) or ""
         source = rewrite_ref(ref, mirror)
         delay = 5.0
@@ -322,7 +327,7 @@ def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None
             if result.returncode == 0:
                 if source != ref:
                     docker("tag", source, ref)
-                log(f"pulled {source}")
+                log(f"{progress()} pulled {source}")
                 return ref, image_digest(source) or ""
             err = result.stderr.strip()
             throttled = "429" in err or "toomanyrequests" in err.lower() or "rate limit" in err.lower()

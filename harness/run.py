@@ -190,6 +190,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         planned = sum(len(task.dataset) for task in tasks) * req.epochs
         _finish(run_dir, record, model, plan, guard, success, planned)
         write_tables(run_dir)
+        for name, opts in options.items():  # suite exports (e.g. SWE-bench predictions.jsonl)
+            hook = get_suite(name).after_run
+            if hook is not None:
+                hook(run_dir, opts)
     if guard.stopped_by == "api":
         raise HarnessError(f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
                            f"continue with `harness eval --resume {run_id}` and the same options")

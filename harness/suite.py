@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task
@@ -67,6 +68,8 @@ class SuiteDef:
     """The suite's own system message when the official protocol fixes one (replaces the scaffold's)."""
     dataset_info: Callable[[Any], dict[str, Any]] = lambda options: {}
     """Dataset id, revision and digest for the manifest."""
+    after_run: Callable[[Path, Any], None] | None = None
+    """Called with the run directory and the options after the results tables are written (suite exports)."""
 
 
 @cache

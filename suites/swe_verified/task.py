@@ -1,0 +1,115 @@
+"""The SWE-bench Verified suite: official instance images, a pruned repository, the scaffold, official grading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai import Task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.solver import chain
+from pydantic import Field, field_validator
+
+from harness.agents import agent_solver
+from harness.images import ImageSpec
+from harness.scaffold import task_limits
+from harness.suite import SuiteDef, SuiteOptions, TaskRequest
+from suites.swe_verified import dataset, sandbox
+from suites.swe_verified.agent import prepare_repo, within_budget
+from suites.swe_verified.config import settings
+from suites.swe_verified.oracle import oracle
+from suites.swe_verified.scorer import swe_bench_scorer
+
+NAME = "swe_verified"
+
+
+class Options(SuiteOptions):
+    dataset: str | None = None
+    """Hub id or local .parquet/.jsonl/.json file in the swebench 5.x schema; default: the pinned hub dataset
+    (with --data full) or the bundled fixtures (--data sample)."""
+    revision: str | None = None
+    """Hub revision; default: the pinned one in config.toml."""
+    split: str | None = None
+    """Hub split; default: test."""
+    instance_ids: list[str] | None = None
+    """Only these instances (comma-separated or repeated)."""
+    repo: list[str] | None = None
+    """Only instances of these repositories, e.g. django/django."""
+    difficulty: list[str] | None = None
+    """Only these difficulty buckets, e.g. '<15 min fix'."""
+    shard: str | None = None
+    """K/N: the K-th of N interleaved shards of the selection (split 500 images across runs or machines)."""
+    mirror: str | None = None
+    """Registry mirror (host[/path]) or namespace to pull the official images from."""
+    eval_timeout: int | None = Field(default=None, ge=1)
+    """Seconds for the eval script; default 1800 (official)."""
+    eval_network: bool | None = None
+    """Whether the evaluation container has a network; default: true (official)."""
+
+    @field_validator("instance_ids", "repo", "difficulty", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            return [v.strip() for item in value for v in str(item).split(",") if v.strip()]
+        return value
+
+
+def _source(options: Options) -> dataset.Source:
+    return dataset.source(options.data, options.dataset, options.revision, options.split)
+
+
+def instances(options: Options) -> list[dataset.Instance]:
+    return dataset.select(dataset.load(_source(options)), instance_ids=options.instance_ids, repo=options.repo,
+                          difficulty=options.difficulty, shard=options.shard, limit=options.limit)
+
+
+def _fixtures(options: Options) -> bool:
+    return _source(options).kind == "fixtures"
+
+
+def images(options: Options) -> list[ImageSpec]:
+    return sandbox.image_specs(instances(options), fixtures=_fixtures(options), mirror=options.mirror)
+
+
+def dataset_info(options: Options) -> dict[str, Any]:
+    src = _source(options)
+    return {"kind": src.kind, "location": src.location, "revision": src.revision, "split": src.split,
+            "sha256": src.sha256, "instances": len(instances(options))}
+
+
+def to_sample(instance: dataset.Instance, options: Options) -> Sample:
+    cfg = settings()
+    image = sandbox.run_image(instance, fixtures=_fixtures(options), mirror=options.mirror)
+    network = cfg.evaluation.network if options.eval_network is None else options.eval_network
+    return Sample(id=instance.instance_id, input=dataset.prompt(instance, cfg.sandbox.workdir),
+                  metadata={"instance": instance.model_dump(), "repo": instance.repo,
+                            "difficulty": instance.difficulty, "image": image},
+                  sandbox=sandbox.spec(image, eval_network=network))
+
+
+def build_task(request: TaskRequest) -> Task:
+    options = request.options
+    assert isinstance(options, Options)
+    samples = [to_sample(i, options) for i in instances(options)]
+    limits = task_limits(NAME)
+    agent_seconds = limits.pop("time_limit", None)
+    agent = agent_solver(request, suite=NAME, protocol="shell", oracle=oracle())
+    return Task(
+        name=NAME,
+        dataset=MemoryDataset(samples, name="swe-bench-verified"),
+        solver=chain(prepare_repo(), within_budget(agent, agent_seconds)),
+        scorer=swe_bench_scorer(timeout=options.eval_timeout),
+        **limits,
+    )
+
+
+def after_run(run_dir: Any, options: Options) -> None:
+    from suites.swe_verified.export import export_run
+
+    export_run(run_dir)
+
+
+SUITE = SuiteDef(name=NAME, description="SWE-bench Verified (swebench 5.x schema, official grading)",
+                 options=Options, build_task=build_task, images=images, dataset_info=dataset_info,
+                 after_run=after_run)
