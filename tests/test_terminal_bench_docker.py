@@ -14,9 +14,9 @@ from harness import images
 from harness.errors import HarnessError
 from harness.results import load, summary
 from harness.run import EvalRequest, run_eval
+from harness.validate import render, validate
 from suites.terminal_bench.report import report
-from suites.terminal_bench.task import Options
-from suites.terminal_bench.validate import render, validate
+from suites.terminal_bench.task import Options, tasks
 
 pytestmark = pytest.mark.docker
 FIXTURES = Path(__file__).parent / "fixtures" / "terminal_bench"
@@ -27,12 +27,14 @@ def samples(run_dir: Path):
 
 
 def test_every_sample_validates_oracle_one_noop_zero(docker_engine, results_dir) -> None:
-    table = validate(Options())
-    text = render(table)
-    assert table["ok"].all(), text
-    assert len(table) == 6 and set(table["format"]) == {"harbor", "tb1"}
-    assert "6/6 tasks valid" in text and "oracle run:" in text
-    manifest = json.loads((Path(table.attrs["runs"]["oracle"]) / "manifest.json").read_text())
+    oracle, noop = validate("terminal_bench")
+    text = render([oracle, noop])
+    assert oracle.ok and noop.ok, text
+    names = {t.name: t.format for t in tasks(Options())}
+    assert set(oracle.table["task"]) == set(noop.table["task"]) == set(names) and len(names) == 6
+    assert set(names.values()) == {"harbor", "tb1"}
+    assert "oracle: 6/6 passed, 0 infrastructure errors; expected 6/6: OK" in text
+    manifest = json.loads((oracle.run_dir / "manifest.json").read_text())
     dataset = manifest["suites"]["terminal_bench"]["dataset"]
     assert dataset["digest"].startswith("sha256:") and dataset["n_tasks"] == 6
     assert dataset["timeout_multiplier"] == 1.0 and dataset["leaderboard_timeouts"]
