@@ -42,6 +42,8 @@ class ToolCall(BaseModel):
     name: str
     arguments: dict[str, Any]
     output: str | None = None
+    volatile: bool = False
+    """The recorded output changes from run to run (a commit hash, today's date): replay does not compare it."""
 
 
 class McpTask(BaseModel):
@@ -102,7 +104,7 @@ def message_text(message: dict[str, Any]) -> str:
 
 def trajectory_calls(trajectory: list[dict[str, Any]]) -> list[ToolCall]:
     """Tool calls in order, each with the text of the tool message that answered it."""
-    outputs = {m.get("tool_call_id"): message_text(m) for m in trajectory if m.get("role") == "tool"}
+    tool_messages = {m.get("tool_call_id"): m for m in trajectory if m.get("role") == "tool"}
     calls = []
     for message in trajectory:
         for call in message.get("tool_calls") or []:
@@ -110,8 +112,10 @@ def trajectory_calls(trajectory: list[dict[str, Any]]) -> list[ToolCall]:
             args = fn.get("arguments") or {}
             if isinstance(args, str):
                 args = json.loads(args) if args.strip() else {}
+            answer = tool_messages.get(call.get("id"))
             calls.append(ToolCall(id=str(call.get("id", "")), name=fn.get("name", ""), arguments=args,
-                                  output=outputs.get(call.get("id"))))
+                                  output=message_text(answer) if answer else None,
+                                  volatile=bool(answer and answer.get("volatile"))))
     return calls
 
 

@@ -21,27 +21,21 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from harness.scaffold import budgets
 from suites.mcp_atlas import dataset, sandbox
 from suites.mcp_atlas.catalog import split_tool, unavailable_reason
-from suites.mcp_atlas.oracle import run_calls
-from suites.mcp_atlas.tools import connected_tools
+from suites.mcp_atlas.tools import connected_tools, normalise, run_calls
 
 SUITE = "mcp_atlas"
 
 
 @dataclass
 class CallCheck:
-    """One replayed call: `match`, `mismatch`, `skipped` (server unavailable) or `unrecorded` (no tool message;
-    `detail` is then our output, for recording)."""
+    """One replayed call: `match`, `mismatch`, `skipped` (server unavailable), `unrecorded` (no tool message) or
+    `volatile` (recorded, but it changes from run to run); for the last two `detail` is our output."""
 
     task: str
     index: int
     tool: str
     status: str
     detail: str = ""
-
-
-def normalise(text: str) -> str:
-    """Whitespace-insensitive form: every run of whitespace (CR/LF included) becomes one space."""
-    return " ".join(text.split())
 
 
 def first_difference(expected: str, actual: str, width: int = 60) -> str:
@@ -74,6 +68,8 @@ def replay_solver(online: bool) -> Solver:
         for i, call in enumerate(calls):
             if reasons[call.name]:
                 checks.append(CallCheck(task.task_id, i, call.name, "skipped", reasons[call.name] or ""))
+            elif call.volatile:
+                checks.append(CallCheck(task.task_id, i, call.name, "volatile", outputs[i]))
             elif call.output is None:
                 checks.append(CallCheck(task.task_id, i, call.name, "unrecorded", outputs[i]))
             elif normalise(call.output) == normalise(outputs[i]):
@@ -119,28 +115,27 @@ def replay(options: Any, log_dir: Path | None = None) -> list[CallCheck]:
 
     ensure_base()
     ensure_built([sandbox.image()])
+    checks: list[CallCheck] = []
     with tempfile.TemporaryDirectory(prefix="mcp-replay-") as tmp:
         logs = inspect_eval(replay_task(options), model="mockllm/model", log_dir=str(log_dir or tmp),
                             display="none", fail_on_error=False, retry_on_error=0)
-    checks: list[CallCheck] = []
-    for log in logs:
-        for sample in log.samples or []:
-            if sample.error:
-                checks.append(CallCheck(str(sample.id), -1, "-", "error", sample.error.message.splitlines()[0]))
-                continue
-            score = next(iter((sample.scores or {}).values()), None)
-            checks.extend(CallCheck(**c) for c in ((score.metadata or {}).get("replay", []) if score else []))
+        for log in logs:  # samples are read from the log file, so before the temporary directory goes
+            for sample in log.samples or []:
+                if sample.error:
+                    checks.append(CallCheck(str(sample.id), -1, "-", "error", sample.error.message.splitlines()[0]))
+                    continue
+                score = next(iter((sample.scores or {}).values()), None)
+                checks.extend(CallCheck(**c) for c in ((score.metadata or {}).get("replay", []) if score else []))
     return checks
 
 
 def report(checks: list[CallCheck]) -> str:
     """One line per task (counts by status) and one per mismatch or error."""
-    lines = [f"{'task':<28} {'match':>5} {'mismatch':>8} {'skipped':>7} {'unrecorded':>10}"]
+    statuses = ("match", "mismatch", "skipped", "unrecorded", "volatile")
+    lines = [f"{'task':<28} " + " ".join(f"{s:>10}" for s in statuses)]
     for task in dict.fromkeys(c.task for c in checks):
         mine = [c for c in checks if c.task == task]
-        count = {s: sum(c.status == s for c in mine) for s in ("match", "mismatch", "skipped", "unrecorded")}
-        lines.append(f"{task:<28} {count['match']:>5} {count['mismatch']:>8} {count['skipped']:>7} "
-                     f"{count['unrecorded']:>10}")
+        lines.append(f"{task:<28} " + " ".join(f"{sum(c.status == s for c in mine):>10}" for s in statuses))
     for c in checks:
         if c.status in ("mismatch", "error"):
             lines.append(f"  {c.status}: {c.task} #{c.index} {c.tool}: {c.detail}")

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from inspect_ai.tool import Tool, ToolDef, mcp_connection, mcp_server_sandbox, mcp_tools
+from inspect_ai.tool import ContentText, Tool, ToolDef, ToolError, mcp_connection, mcp_server_sandbox, mcp_tools
 from inspect_ai.util import sandbox
 
 from harness.errors import HarnessError
 from suites.mcp_atlas.catalog import catalog, split_tool
+from suites.mcp_atlas.dataset import ToolCall
+
+# inspect's in-sandbox launcher replaces (not extends) the environment when one is given, so PATH and HOME
+# must be part of it.
+BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"}
 
 
 def wanted_tools(names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -43,7 +49,7 @@ async def connected_tools(names: Iterable[str], *, timeout: int) -> AsyncIterato
     wanted = wanted_tools(names)
     entries = catalog().servers
     servers = {name: mcp_server_sandbox(name=name, command=entries[name].command or "", args=entries[name].args,
-                                        env=entries[name].env or None, cwd="/data", timeout=timeout)
+                                        env=BASE_ENV | entries[name].env, cwd="/data", timeout=timeout)
                for name in wanted}
     await prepare_servers(servers)
     async with mcp_connection([mcp_tools(s) for s in servers.values()]):
@@ -64,3 +70,37 @@ async def _call(live: dict[str, Tool], server: str, tool: str, arguments: dict[s
     if tool not in live:
         raise HarnessError(f"MCP server {server}: init call to unknown tool {tool!r}")
     await live[tool](**arguments)
+
+
+@dataclass
+class CallResult:
+    call: ToolCall
+    output: str
+    error: bool
+
+
+def result_text(result: object) -> str:
+    """A tool result as text: text parts joined, other parts described (as MCP-Atlas's harness does)."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, list):
+        return "".join(p.text if isinstance(p, ContentText) else f"[{getattr(p, 'type', 'non-text')} content omitted]"
+                       for p in result)
+    return "" if result is None else str(result)
+
+
+async def run_calls(calls: list[ToolCall], tools: dict[str, Tool]) -> list[CallResult]:
+    """Call each tool in order; tool errors are results (the model would see them too), not exceptions."""
+    results = []
+    for call in calls:
+        try:
+            output = result_text(await tools[call.name](**call.arguments))
+            results.append(CallResult(call, output, error=False))
+        except ToolError as ex:
+            results.append(CallResult(call, f"Error: {ex.message}", error=True))
+    return results
+
+
+def normalise(text: str) -> str:
+    """Whitespace-insensitive form: every run of whitespace (CR/LF included) becomes one space."""
+    return " ".join(text.split())
