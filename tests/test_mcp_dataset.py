@@ -165,3 +165,17 @@ def test_task_ids_filter_and_unknown_id() -> None:
     assert [t.task_id for t in tasks(Options(task_ids=first))] == [first]
     with pytest.raises(HarnessError, match="--task-ids: nope"):
         tasks(Options(task_ids=["nope"]))
+
+
+def test_replay_mode_skips_only_tasks_with_nothing_to_replay(shared_data) -> None:
+    from harness.suite import AgentKind, TaskRequest
+    from suites.mcp_atlas.task import build_task
+
+    data = shared_data / "mcp-atlas"
+    options = Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data", replay=True)
+    reasons = {str(s.id): s.metadata["skip_reason"] for s in samples(options)}
+    assert reasons["8d9eaf0b1c"] is None  # its filesystem calls replay; its ddg-search call is reported skipped
+    assert "osm-mcp-server" in reasons["3c4d5e6f7a"]  # nothing in it can run here
+    with pytest.raises(HarnessError, match="--replay replays the reference tool calls"):
+        build_task(TaskRequest(options, AgentKind.MODEL))
+    assert build_task(TaskRequest(options, AgentKind.ORACLE)).scorer  # no judge needed to replay

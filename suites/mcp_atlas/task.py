@@ -19,6 +19,7 @@ from harness.suite import AgentKind, SuiteDef, SuiteOptions, TaskRequest
 from suites.mcp_atlas import dataset, judge, sandbox
 from suites.mcp_atlas.catalog import catalog, split_tool
 from suites.mcp_atlas.oracle import oracle
+from suites.mcp_atlas.replay import call_reasons, replay_scorer
 from suites.mcp_atlas.scorer import mcp_atlas_scorer
 from suites.mcp_atlas.tools import connected_tools
 
@@ -40,6 +41,9 @@ class Options(SuiteOptions):
     """The claims judge: a model alias, provider/model, or `scripted` (with --judge-script)."""
     judge_script: Path | None = None
     """For `--judge-model scripted`: a JSON map of claim -> outcome (tests)."""
+    replay: bool = False
+    """Score the oracle's replay of the reference tool calls (recorded outputs vs ours) instead of answers; for
+    `harness validate mcp_atlas --replay`."""
 
     @field_validator("task_ids", mode="before")
     @classmethod
@@ -72,6 +76,11 @@ def samples(options: Options) -> list[Sample]:
     out = []
     for task in tasks(options):
         sample = dataset.to_sample(task, online=options.online, data_dir=options.data_dir)
+        if options.replay:  # replay what can run; skip only tasks with no runnable call
+            reasons = call_reasons(task, online=options.online, has_data=bool(sample.metadata["data_dir"]))
+            runnable = [name for name, reason in reasons.items() if reason is None]
+            sample.metadata["skip_reason"] = None if runnable else (
+                "; ".join(sorted({r for r in reasons.values() if r})) or "no tool calls recorded")
         if not sample.metadata["skip_reason"]:
             network = any(catalog().servers[split_tool(n)[0]].network for n in sample.metadata["agent_tools"])
             sample.sandbox = sandbox.spec(network=network)
@@ -113,8 +122,11 @@ def _check_judge(options: Options, all_samples: list[Sample], agent: AgentKind) 
 @solver
 def mcp_agent(request: TaskRequest) -> Solver:
     """Per sample: copy /data, then the oracle, the no-op, or the scaffold with this sample's MCP tools."""
+    options = request.options
+    assert isinstance(options, Options)
+    reference = oracle(replay=options.replay, online=options.online)
     fixed = None if request.agent is AgentKind.MODEL else agent_solver(request, suite=NAME, protocol="mcp",
-                                                                         oracle=oracle())
+                                                                         oracle=reference)
     system_prompt = SYSTEM_PROMPT_FILE.read_text()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -125,7 +137,7 @@ def mcp_agent(request: TaskRequest) -> Solver:
         if fixed is not None:
             return await fixed(state, generate)
         async with connected_tools(state.metadata["agent_tools"], timeout=budgets(NAME).command_timeout) as tools:
-            agent = agent_solver(request, suite=NAME, protocol="mcp", oracle=oracle(),
+            agent = agent_solver(request, suite=NAME, protocol="mcp", oracle=reference,
                                  extra_tools=list(tools.values()), system_prompt=system_prompt)
             return await agent(state, generate)
 
@@ -135,15 +147,17 @@ def mcp_agent(request: TaskRequest) -> Solver:
 def build_task(request: TaskRequest) -> Task:
     options = request.options
     assert isinstance(options, Options)
+    if options.replay and request.agent is AgentKind.MODEL:
+        raise HarnessError("--replay replays the reference tool calls (oracle or noop), not a model's; drop it or "
+                           "use `harness validate mcp_atlas --replay`")
     all_samples = samples(options)
-    _check_judge(options, all_samples, request.agent)
-    return Task(
-        name=NAME,
-        dataset=MemoryDataset(all_samples, name="mcp-atlas"),
-        solver=mcp_agent(request),
-        scorer=mcp_atlas_scorer(options.judge_model, str(options.judge_script) if options.judge_script else None),
-        **task_limits(NAME),
-    )
+    if options.replay:
+        grader = replay_scorer()
+    else:
+        _check_judge(options, all_samples, request.agent)
+        grader = mcp_atlas_scorer(options.judge_model, str(options.judge_script) if options.judge_script else None)
+    return Task(name=NAME, dataset=MemoryDataset(all_samples, name="mcp-atlas"), solver=mcp_agent(request),
+                scorer=grader, **task_limits(NAME))
 
 
 SUITE = SuiteDef(name=NAME, description="MCP-Atlas format tool tasks with real MCP servers in the sandbox",
