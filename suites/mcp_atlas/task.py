@@ -89,6 +89,7 @@ def samples(options: Options) -> list[Sample]:
 
 
 def images(options: Options) -> list[ImageSpec]:
+    tasks(options)  # bad --tasks-file, --data-dir or --task-ids fail here, before any image or sandbox work
     return [sandbox.image()]
 
 
