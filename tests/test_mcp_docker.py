@@ -46,6 +46,17 @@ def sample_scores(run_dir: Path) -> dict[str, dict]:
     return out
 
 
+def model_tools(run_dir: Path, sample_id: str) -> list[str]:
+    """The tool names the model was offered on its first turn."""
+    from inspect_ai.log import read_eval_log
+
+    for log_file in (run_dir / "logs").glob("*.eval"):
+        for s in read_eval_log(str(log_file)).samples or []:
+            if str(s.id) == sample_id:
+                return sorted(t.name for t in next(e for e in s.events if e.event == "model").tools)
+    raise AssertionError(f"no sample {sample_id}")
+
+
 def test_oracle_passes_and_noop_fails_every_offline_task(mcp_image, results_dir) -> None:
     oracle = run_eval(EvalRequest(model="oracle", suites=["mcp_atlas"]))
     got = sample_scores(oracle.run_dir)
@@ -90,6 +101,9 @@ def test_scripted_model_uses_server_prefixed_mcp_tools(mcp_image, results_dir, t
                                                       "offline-git-commit-todo": 1.0,
                                                       "offline-memory-dentist": 0.0}
     assert got["offline-git-commit-todo"]["checks"][0]["passed"]
+    # the model is offered exactly the task's enabled tools, under MCP-Atlas's <server>_<tool> names, plus submit
+    dentist = next(t for t in dataset.bundled() if t.task_id == "offline-memory-dentist")
+    assert model_tools(run.run_dir, "offline-memory-dentist") == sorted([*dentist.enabled_tools, "submit"])
 
 
 def test_scripted_model_and_scripted_judge_on_real_rows(mcp_image, shared_data, results_dir, tmp_path) -> None:
@@ -124,6 +138,8 @@ def test_scripted_model_and_scripted_judge_on_real_rows(mcp_image, shared_data, 
     assert skipped["infra_error"] == "server_unavailable" and skipped["skipped"]
     manifest = json.loads((run.run_dir / "manifest.json").read_text())
     assert manifest["suites"]["mcp_atlas"]["dataset"]["skipped"] == 1
+    # distractor tools of servers that cannot run here are not offered
+    assert model_tools(run.run_dir, "5c6d7e8f9a") == sorted([*rows["5c6d7e8f9a"].enabled_tools[:8], "submit"])
 
 
 def test_replay_matches_recorded_outputs_of_offline_sample_rows(mcp_image, shared_data) -> None:
