@@ -3,7 +3,7 @@
 A task's recorded TRAJECTORY tool calls are replayed in order against our servers in a fresh sandbox (by the
 oracle, which always does this) and every output is compared with the recorded tool message after whitespace
 normalisation. Calls to servers that cannot run here are reported as skipped with the reason, never as matches.
-With `--replay` the suite scores these comparisons instead of the answer: 1 when every compared output matches.
+With `--replay` the suite scores these comparisons instead of the answer: 1 when no compared output differs.
 """
 
 from __future__ import annotations
@@ -83,14 +83,14 @@ def as_metadata(checks: list[CallCheck]) -> list[dict[str, Any]]:
 
 @scorer(metrics=[mean(), mean_valid(), infra_errors()])
 def replay_scorer():
-    """1 when the replay compared at least one output and every compared output matched."""
+    """1 when the replay ran at least one call and no compared output differed (the no-op runs none: 0)."""
 
     async def score(state: TaskState, target: Target) -> Score:
         if reason := state.metadata.get("skip_reason"):
             return verdict(0.0, infra_error="server_unavailable", explanation=f"skipped: {reason}", skipped=True)
         checks = state.metadata.get("replay", [])
-        compared = [c for c in checks if c["status"] in ("match", "mismatch")]
-        ok = bool(compared) and all(c["status"] == "match" for c in compared)
+        ran = [c for c in checks if c["status"] != "skipped"]
+        ok = bool(ran) and not any(c["status"] == "mismatch" for c in ran)
         counts = {s: sum(c["status"] == s for c in checks) for s in STATUSES}
         return verdict(1.0 if ok else 0.0, passed=ok, replay=checks,
                        explanation=", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing replayed")
