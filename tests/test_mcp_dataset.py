@@ -179,3 +179,18 @@ def test_replay_mode_skips_only_tasks_with_nothing_to_replay(shared_data) -> Non
     with pytest.raises(HarnessError, match="--replay replays the reference tool calls"):
         build_task(TaskRequest(options, AgentKind.MODEL))
     assert build_task(TaskRequest(options, AgentKind.ORACLE)).scorer  # no judge needed to replay
+
+
+def test_sandbox_network_only_with_online_and_an_internet_server(shared_data) -> None:
+    data = shared_data / "mcp-atlas"
+    options = Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data",
+                      task_ids=["e5f6d7c8b9", "5c6d7e8f9a"])
+
+    def network_modes(opts: Options) -> dict[str, str | None]:
+        return {str(s.id): s.sandbox.config.services["default"].network_mode for s in samples(opts)}
+
+    assert network_modes(options) == {"5c6d7e8f9a": "none", "e5f6d7c8b9": "none"}
+    online = options.model_copy(update={"online": True})
+    assert network_modes(online) == {"5c6d7e8f9a": "none", "e5f6d7c8b9": None}  # only e5f6 enables fetch
+    fetch = {str(s.id): "fetch_fetch" in s.metadata["agent_tools"] for s in samples(online)}
+    assert fetch == {"5c6d7e8f9a": False, "e5f6d7c8b9": True}

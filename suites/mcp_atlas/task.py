@@ -81,8 +81,9 @@ def samples(options: Options) -> list[Sample]:
             runnable = [name for name, reason in reasons.items() if reason is None]
             sample.metadata["skip_reason"] = None if runnable else (
                 "; ".join(sorted({r for r in reasons.values() if r})) or "no tool calls recorded")
-        if not sample.metadata["skip_reason"]:
-            network = any(catalog().servers[split_tool(n)[0]].network for n in sample.metadata["agent_tools"])
+        if not sample.metadata["skip_reason"]:  # a network only when an internet server will run (--online)
+            names = [*sample.metadata["agent_tools"], *(c.name for c in task.tool_calls)]
+            network = options.online and any(catalog().servers[split_tool(n)[0]].network for n in names)
             sample.sandbox = sandbox.spec(network=network)
         out.append(sample)
     return out
