@@ -65,6 +65,10 @@ def test_python_literal_fields_parse(shared_data, tmp_path) -> None:
     ("PROMPT", "", "field PROMPT is empty"),
     ("ENABLED_TOOLS", "[\"nosuchserver_do_it\"]", "names server 'nosuchserver'"),
     ("ENABLED_TOOLS", "[\"filesystem_teleport\"]", "has no tool 'teleport'"),
+    ("TRAJECTORY", '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "nosuch_x", '
+                   '"arguments": "{}"}}]}]', "TRAJECTORY: tool 'nosuch_x' names server 'nosuch'"),
+    ("TRAJECTORY", '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "calculator_calculate", '
+                   '"arguments": "{2+2"}}]}]', "field TRAJECTORY is malformed"),
 ])
 def test_malformed_row_is_one_clear_error(shared_data, tmp_path, field, value, expected) -> None:
     rows = real_rows(shared_data)[:2]

@@ -162,7 +162,7 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
     # upstream's older AgentOutput wrapping: [{"type": "message", "data": {...}}]
     trajectory = [m["data"] if m.get("type") == "message" and isinstance(m.get("data"), dict) else m
                   for m in trajectory]
-    field("TRAJECTORY", lambda _: trajectory_calls(trajectory))
+    calls = field("TRAJECTORY", lambda _: trajectory_calls(trajectory))
     claims = field("GTFA_CLAIMS", extract_claims)
     checks = field("CHECKS", _checks) if row.get("CHECKS") else []
     if not claims and not checks:
@@ -170,12 +170,15 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
     prompt = str(row.get("PROMPT") or "").strip()
     if not prompt:
         raise HarnessError(f"{where}: field PROMPT is empty")
-    for name in enabled:
-        try:
-            split_tool(name)
-        except HarnessError as ex:
-            raise HarnessError(f"{where}: ENABLED_TOOLS: {ex}") from ex
+    for column, names in (("ENABLED_TOOLS", enabled), ("TRAJECTORY", [c.name for c in calls])):
+        for name in names:
+            try:
+                split_tool(name)
+            except HarnessError as ex:
+                raise HarnessError(f"{where}: {column}: {ex}") from ex
     data = row.get("DATA") or None
+    if data and not (FIXTURES_DIR / str(data) / "files").is_dir():
+        raise HarnessError(f"{where}: field DATA names {data!r}, which is no folder with files/ in {FIXTURES_DIR}")
     return McpTask(task_id=task_id, prompt=prompt, enabled_tools=enabled, trajectory=trajectory, claims=claims,
                    checks=checks, data=str(data) if data else None)
 
