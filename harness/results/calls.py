@@ -77,9 +77,10 @@ def call_columns(calls: list[Call], summary_usage: Mapping[str, ModelUsage], age
     """
     from harness.models import price_keys
 
+    keys = {**price_keys(), agent_model: agent_price_key}
     costs: dict[str, list[float]] = {}
     for model in {c.model for c in calls} | set(summary_usage):
-        key = agent_price_key if model == agent_model else price_keys().get(model)
+        key = keys.get(model)
         plan = plans.get(key) if key else None
         priced = [(c.usage, c.day) for c in calls if c.model == model and c.usage is not None]
         if not priced and model in summary_usage:
