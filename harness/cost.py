@@ -1,21 +1,18 @@
-"""Cost accounting from the price table (`data/prices.toml`): USD per call, per sample, per run, per solved task.
+"""Prices from the price table (`data/prices.toml`): price plans, the price in effect on a day, USD for one call.
 
-Calls are priced one by one (long-context tiers apply per call) at the price in effect on the call's date under
-the selected price plan. Cached input is read from inspect's usage (`input_tokens_cache_read`), which the
-provider layer fills from each vendor's own fields (DeepSeek: `prompt_cache_hit_tokens`).
+A call is priced at the price in effect on its date under the selected price plan (long-context tiers apply per
+call). Cached input is read from inspect's usage (`input_tokens_cache_read`), which the provider layer fills from
+each vendor's own fields (DeepSeek: `prompt_cache_hit_tokens`). Per-sample, per-run and per-solved-task costs
+are columns of the results tables (`harness.results`).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from inspect_ai.model import ModelUsage
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,10 +21,6 @@ from harness.paths import PACKAGE_DATA
 
 PRICES_FILE = PACKAGE_DATA / "prices.toml"
 PER = 1_000_000
-
-COST_COLUMNS = ["suite", "task", "epoch", "model_calls", "retries", "input_tokens", "cache_read_tokens",
-                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_calls",
-                "solved", "response_models"]
 
 
 class Price(BaseModel):
@@ -124,102 +117,3 @@ def usage_cost(alias: str, usage: ModelUsage | dict[str, Any], on: date | None =
     cost += cache_read * (price.cache_hit if price.cache_hit is not None else input_rate)
     cost += cache_write * (price.cache_write if price.cache_write is not None else input_rate)
     return cost / PER
-
-
-def _solved(scores: Mapping[str, Any] | None) -> bool | None:
-    """Whether the sample's first score passed (the harness verdict's `passed`, else value >= 1)."""
-    for score in (scores or {}).values():
-        meta = score.metadata or {}
-        if meta.get("passed") is not None:
-            return bool(meta["passed"])
-        try:
-            return score.as_float() >= 1.0
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def sample_costs(log_files: Iterable[str | Path], price_keys: Mapping[str, str],
-                 price_plans: Mapping[str, str | None] | None = None) -> pd.DataFrame:
-    """One row per sample in `log_files`: tokens, USD, retries, `response.model`s seen, and whether it was solved.
-
-    `price_keys` maps inspect model names (e.g. `deepseek/deepseek-v4-pro`) to price keys; calls of other models
-    (pseudo-models, self-hosted servers) are counted in `unpriced_calls`, and a sample with any of them has cost
-    NaN: unknown, not zero.
-    """
-    from inspect_ai.event import ModelEvent
-    from inspect_ai.log import read_eval_log_samples
-
-    price_plans = price_plans or {}
-    rows = []
-    for path in log_files:
-        suite = _task_suite(path)
-        for sample in read_eval_log_samples(str(path), all_samples_required=False):
-            tokens: Counter[str] = Counter()
-            models: Counter[str] = Counter()
-            cost, unpriced, calls, retries = 0.0, 0, 0, 0
-            for event in sample.events:
-                if not isinstance(event, ModelEvent) or event.output is None:
-                    continue
-                calls += 1
-                retries += event.retries or 0
-                if event.output.model:
-                    models[event.output.model] += 1
-                usage = event.output.usage
-                if usage is None:
-                    continue
-                tokens.update(input=usage.input_tokens, output=usage.output_tokens,
-                              cache_read=usage.input_tokens_cache_read or 0,
-                              cache_write=usage.input_tokens_cache_write or 0,
-                              reasoning=usage.reasoning_tokens or 0)
-                key = price_keys.get(event.model)
-                call_cost = usage_cost(key, usage, event.timestamp.date(), price_plans.get(key)) if key else None
-                if call_cost is None:
-                    unpriced += 1
-                else:
-                    cost += call_cost
-            rows.append({
-                "suite": suite, "task": str(sample.id), "epoch": sample.epoch, "model_calls": calls,
-                "retries": retries, "input_tokens": tokens["input"], "cache_read_tokens": tokens["cache_read"],
-                "cache_write_tokens": tokens["cache_write"], "output_tokens": tokens["output"],
-                "reasoning_tokens": tokens["reasoning"],
-                "cost_usd": cost if unpriced == 0 else float("nan"), "unpriced_calls": unpriced,
-                "solved": _solved(sample.scores),
-                "response_models": ";".join(f"{name}={count}" for name, count in sorted(models.items())),
-            })
-    return pd.DataFrame(rows, columns=COST_COLUMNS)
-
-
-def _task_suite(path: str | Path) -> str:
-    from inspect_ai.log import read_eval_log
-
-    header = read_eval_log(str(path), header_only=True)
-    return str(header.eval.task_args.get("suite") or header.eval.task)
-
-
-def response_models(costs: pd.DataFrame) -> dict[str, int]:
-    """Calls per `response.model` over all samples (the `name=count;...` cells of `sample_costs`)."""
-    seen: Counter[str] = Counter()
-    for cell in costs["response_models"].dropna():
-        for pair in filter(None, str(cell).split(";")):
-            name, _, count = pair.rpartition("=")
-            seen[name] += int(count)
-    return dict(sorted(seen.items()))
-
-
-def cost_summary(costs: pd.DataFrame) -> dict[str, Any]:
-    """Per run and per suite: samples, USD, USD per sample, solved, USD per solved task (None when unknown)."""
-
-    def block(df: pd.DataFrame) -> dict[str, Any]:
-        known = bool(len(df)) and not df["cost_usd"].isna().any()
-        total = float(df["cost_usd"].sum()) if known else None
-        solved = int(df["solved"].fillna(False).astype(bool).sum())
-        return {"samples": len(df), "solved": solved, "cost_usd": total,
-                "usd_per_sample": total / len(df) if total is not None and len(df) else None,
-                "usd_per_solved": total / solved if total is not None and solved else None,
-                "input_tokens": int(df["input_tokens"].sum()), "cache_read_tokens": int(df["cache_read_tokens"].sum()),
-                "output_tokens": int(df["output_tokens"].sum())}
-
-    summary = block(costs)
-    summary["suites"] = {str(name): block(group) for name, group in costs.groupby("suite", sort=True)}
-    return summary

@@ -3,21 +3,25 @@
 Sections: versions; model (alias, provider model id, endpoint, settings, price plan, every `response.model`
 seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (ids and
 digests); policy (parameters and hash); run settings (epochs, seed, concurrency, cost cap, command line);
-timing; and, once the run ends, cost and the guard's stop reason.
+timing; and, once the run ends, samples, cost (from the samples table) and the guard's stop reason.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _version(package: str) -> str | None:
@@ -58,6 +62,26 @@ def model_section(model: Any, plan: str | None) -> dict[str, Any]:
                     "price_key": model.price_key, "price_plan": plan,
                     "price_usd_per_1m": price.model_dump(mode="json", by_alias=True) if price else None}
     return section
+
+
+def _known(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def cost_section(samples: pd.DataFrame) -> dict[str, Any]:
+    """From the samples table (`harness.results.load`), per run and per suite: samples, solved, USD of the agent
+    model and of judges, USD per sample and per solved task (None where a cost is unknown), tokens."""
+    from harness.results.tables import cost_figures
+
+    def block(group: pd.DataFrame) -> dict[str, Any]:
+        figures = cost_figures(group)
+        return {"samples": len(group), "solved": int(figures["solved"]), "cost_usd": _known(figures["cost_usd"]),
+                "judge_cost_usd": _known(figures["judge_cost_usd"]), "usd_per_sample": _known(figures["cost_per_task"]),
+                "usd_per_solved": _known(figures["cost_per_solved"]), "input_tokens": int(group["input_tokens"].sum()),
+                "cache_read_tokens": int(group["cache_read_tokens"].sum()),
+                "output_tokens": int(group["output_tokens"].sum())}
+
+    return {**block(samples), "suites": {str(name): block(group) for name, group in samples.groupby("suite")}}
 
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -142,13 +142,15 @@ def api_key(model: ResolvedModel) -> str | None:
     return key
 
 
+def price_key(alias: str) -> str:
+    """The price key of an alias: its `prices` field, else the alias itself (priced or not)."""
+    return registry().get(alias, {}).get("prices", alias)
+
+
 def price_keys() -> dict[str, str]:
     """inspect model name -> price key, for every registered (non-pattern) API alias."""
-    keys = {}
-    for alias, entry in registry().items():
-        if entry["kind"] == "model":
-            keys[f"{entry['provider']}/{entry['model']}"] = entry.get("prices", alias)
-    return keys
+    return {f"{entry['provider']}/{entry['model']}": price_key(alias) for alias, entry in registry().items()
+            if entry["kind"] == "model"}
 
 
 def scripted_outputs(script: Path):

@@ -1,31 +1,35 @@
 """`harness eval`: resolve the model, prepare images, run every suite's task through inspect, write the run dir.
 
-A run directory `results/runs/<run-id>/` holds the inspect logs (`logs/`), `manifest.json`, the tables and
-`costs.csv` (per sample: tokens, USD, retries, `response.model`s). Logs are written as samples finish;
-re-running with `--resume <run-id>` reuses every finished sample (inspect's eval_set semantics). A cost cap or
-a stop-run API status (402, 401) stops starting new samples; the samples not run are run by `--resume`.
+A run directory `results/runs/<run-id>/` holds the inspect logs (`logs/`), `manifest.json` and the results
+tables of `harness.results` (`samples`: per sample, verdicts, tokens, USD, sample and API retries, the
+`response.model`s seen; `summary`; `runs`). The manifest's samples, cost and response models are derived from the
+samples table. Logs are written as samples finish; re-running with `--resume <run-id>` reuses every finished
+sample (inspect's eval_set semantics). A cost cap or a stop-run API status (402, 401) stops starting new samples;
+the samples not run are run by `--resume`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import images, manifest
-from harness.cost import check_plan, cost_summary, price_for, response_models, sample_costs
+from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
-from harness.models import ResolvedModel, check_credentials, price_keys, resolve
+from harness.models import ResolvedModel, check_credentials, resolve
 from harness.paths import runs_dir
 from harness.policy import RetryPolicy, policy
 from harness.scaffold import budgets, scaffold_hash
 from harness.suite import SuiteOptions, get_suite, parse_options, suite_names
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +143,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     protocols = {name: get_suite(name).protocol for name in suites}
     hashes = {name: scaffold_hash(name, protocols[name], get_suite(name).system_prompt) for name in suites}
     previous = manifest.read(run_dir)
-    spent_before = _spent(run_dir, plan, model) if previous else 0.0
+    spent_before = _spent(run_dir) if previous else 0.0
     guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)
     record: dict[str, Any] = {
         "run_id": run_id,
@@ -181,15 +185,14 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             retry_attempts=1,
             display=display,  # type: ignore[arg-type]
             metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash,
-                      "price_plan": plan},
+                      "price_key": model.price_key, "price_plans": _price_plans(model, req, plan)},
             log_dir_allow_dirty=True,
             sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
             **_generate_kwargs(rp, model, req.seed),
         )
     finally:
         planned = sum(len(task.dataset) for task in tasks) * req.epochs
-        _finish(run_dir, record, model, plan, guard, success, planned)
-        write_tables(run_dir)
+        _finish(run_dir, record, write_tables(run_dir), plan, guard, success, planned)
         for name, opts in options.items():  # suite exports (e.g. SWE-bench predictions.jsonl)
             hook = get_suite(name).after_run
             if hook is not None:
@@ -208,26 +211,27 @@ def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) ->
     return kwargs
 
 
-def _log_files(run_dir: Path) -> list[str]:
-    from inspect_ai.log import list_eval_logs
+def _price_plans(model: ResolvedModel, req: EvalRequest, plan: str | None) -> dict[str, str | None]:
+    """Price key -> plan for every key the run names (`--price-plan`) and the model's own; recorded in the logs."""
+    return {**req.price_plans, **({model.price_key: plan} if model.price_key else {})}
 
-    return [info.name for info in list_eval_logs(str(run_dir / "logs"))]
 
-
-def _spent(run_dir: Path, plan: str | None, model: ResolvedModel) -> float:
+def _spent(run_dir: Path) -> float:
     """USD already spent by earlier invocations of a resumed run (unknown costs count as 0)."""
-    costs = sample_costs(_log_files(run_dir), price_keys(), {model.price_key or "": plan})
-    return float(costs["cost_usd"].fillna(0).sum()) if len(costs) else 0.0
+    from harness.results import load
+
+    samples = load([run_dir / "logs"])
+    return float(samples[["cost_usd", "judge_cost_usd"]].fillna(0).to_numpy().sum())
 
 
-def _finish(run_dir: Path, record: dict[str, Any], model: ResolvedModel, plan: str | None, guard: RunGuard,
+def _finish(run_dir: Path, record: dict[str, Any], samples: pd.DataFrame, plan: str | None, guard: RunGuard,
             success: bool, planned: int) -> None:
-    """Write `costs.csv` and complete the manifest: samples, cost, response models, stop reason, end time."""
-    costs = sample_costs(_log_files(run_dir), price_keys(), {model.price_key or "": plan})
-    costs.to_csv(run_dir / "costs.csv", index=False)
-    record["samples"] = {"planned": planned, "logged": len(costs)}
-    record["model"]["response_models"] = response_models(costs)
-    summary = cost_summary(costs)
+    """Complete the manifest from the samples table: samples, cost, response models; stop reason, end time."""
+    from harness.results.calls import response_models
+
+    record["samples"] = {"planned": planned, "logged": len(samples)}
+    record["model"]["response_models"] = response_models(samples)
+    summary = manifest.cost_section(samples)
     record["cost"] = {**summary, "price_plan": plan, "guard": guard.summary()}
     record["finished"] = manifest.now()
     record["success"] = success and guard.stop_reason is None
@@ -235,7 +239,7 @@ def _finish(run_dir: Path, record: dict[str, Any], model: ResolvedModel, plan: s
     manifest.write(run_dir, record)
     if guard.stop_reason is not None:
         total = summary["cost_usd"]
-        spent = f"${total:.4f}" if total is not None and not math.isnan(total) else "unknown"
+        spent = f"${total:.4f}" if total is not None else "unknown"
         logger.warning("harness: run %s stopped starting samples: %s; cost so far %s", run_dir.name,
                        guard.stop_reason, spent)
 

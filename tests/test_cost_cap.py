@@ -38,9 +38,9 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
     assert "stopped starting samples: cost cap $0.005 reached ($0.0061 spent)" in err
     assert requests == 2  # sample 1 ($0.0031) and sample 2 (reaching $0.0061) ran; sample 3 did not start
     [run_dir] = list(run.runs_dir().iterdir())
-    costs = pd.read_csv(run_dir / "costs.csv")
-    assert list(costs["task"]) == ["sum-2-3", "sum-4-5"]
-    assert costs["cost_usd"].tolist() == pytest.approx([LAUNCH, LAUNCH])
+    samples = pd.read_csv(run_dir / "samples.csv")
+    assert list(samples["task"]) == ["sum-2-3", "sum-4-5"]
+    assert samples["cost_usd"].tolist() == pytest.approx([LAUNCH, LAUNCH])
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["run"]["cost_cap_usd"] == 0.005 and record["stop_reason"].startswith("cost cap $0.005")
     assert record["samples"] == {"planned": 3, "logged": 2}
@@ -53,8 +53,8 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
                      "--base-url", server.openai_url, "--cost-cap", "1", "--resume", run_dir.name])
         requests = len(server.model_requests())
     assert code == 0 and requests == 1
-    costs = pd.read_csv(run_dir / "costs.csv")
-    assert sorted(costs["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
+    samples = pd.read_csv(run_dir / "samples.csv")
+    assert sorted(samples["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
     assert json.loads((run_dir / "manifest.json").read_text())["cost"]["cost_usd"] == pytest.approx(3 * LAUNCH)
 
 

@@ -51,8 +51,8 @@ def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, m
         resumed_requests = len(server.model_requests())
     assert outcome.success and outcome.stop_reason is None
     assert resumed_requests == 2  # the finished sample was kept, not re-run
-    costs = pd.read_csv(run_dir / "costs.csv")
-    assert sorted(costs["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
-    assert costs["solved"].all()
+    samples = pd.read_csv(run_dir / "samples.csv")
+    assert sorted(samples["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
+    assert samples["passed"].all()
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["resumed"] and len(record["invocations"]) == 2 and record["stop_reason"] is None

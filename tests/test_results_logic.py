@@ -19,7 +19,8 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A tidy table: every column of `load()`, defaults for what a row does not set."""
     defaults = {"run_id": "r1", "suite": "terminal_bench", "epoch": 1, "provider_model": "openai/x", "agent": "model",
                 "passed": None, "strict": None, "limit": None, "error": None, "error_class": None,
-                "infra_error": None, "retries": 0, "input_tokens": 0, "cache_read_tokens": 0,
+                "infra_error": None, "retries": 0, "api_retries": 0, "model_calls": 0, "unpriced_calls": 0,
+                "response_models": "", "input_tokens": 0, "cache_read_tokens": 0,
                 "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0, "total_tokens": 0,
                 "cost_usd": 0.0, "judge_cost_usd": 0.0, "total_time": 1.0, "working_time": 1.0,
                 "scaffold_hash": "s1", "policy_hash": "p1", "dataset": "d", "dataset_revision": "v1",
@@ -281,7 +282,7 @@ def test_usage_cost_prices_per_call_and_falls_back() -> None:
 
     from inspect_ai.model import ModelUsage
 
-    from harness.results.tables import usage_cost
+    from harness.results.calls import usage_cost
 
     calls = [ModelUsage(input_tokens=150_000, output_tokens=1000), ModelUsage(input_tokens=150_000, output_tokens=1000)]
     # Gemini 3.1 Pro bills prompts above 200K at $4/$18: two 150K prompts stay at $2/$12 each
@@ -293,3 +294,30 @@ def test_usage_cost_prices_per_call_and_falls_back() -> None:
     assert usage_cost("nope", "x/nope", [ModelUsage(input_tokens=1, total_cost=0.5)], None) == 0.5
     assert usage_cost(None, "mockllm/scripted", [ModelUsage(input_tokens=10)], None) == 0.0
     assert math.isnan(usage_cost("nope", "x/nope", [ModelUsage(input_tokens=10)], None))
+
+
+def test_calls_are_priced_one_by_one_under_the_recorded_plan_and_unpriced_calls_are_unknown() -> None:
+    from datetime import date
+
+    from inspect_ai.model import ModelUsage
+
+    from harness.results.calls import Call, call_columns
+
+    day, usage = date(2026, 6, 1), ModelUsage(input_tokens=1_000_000, output_tokens=100_000)
+    pro, pro_full = "deepseek/deepseek-v4-pro", 1.74 + 0.1 * 3.48
+    calls = [Call(pro, usage, day, 2, "deepseek-v4-pro"), Call(pro, usage, day, 0, "deepseek-v4-flash"),
+             # a judge on DeepSeek's Anthropic route: priced by its price key (deepseek-v4-flash), default plan
+             Call("anthropic/deepseek-v4-flash", usage, day, 1, "deepseek-v4-flash")]
+    columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)
+    assert columns["cost_usd"] == pytest.approx(2 * pro_full)
+    assert columns["judge_cost_usd"] == pytest.approx(0.14 + 0.1 * 0.28)
+    assert (columns["model_calls"], columns["api_retries"], columns["unpriced_calls"]) == (3, 3, 0)
+    assert columns["response_models"] == "deepseek-v4-flash=2;deepseek-v4-pro=1"
+    # no model event with usage: the sample summary's usage is priced on the sample's day
+    assert call_columns([], {pro: usage}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)["cost_usd"] \
+        == pytest.approx(pro_full)
+    served = "openai-api/openai-compatible/my-model"
+    unpriced = call_columns([Call(served, usage, day, 0, None)] * 2, {}, served, "openai-compatible/my-model", {}, day)
+    assert math.isnan(unpriced["cost_usd"]) and unpriced["unpriced_calls"] == 2
+    pseudo = call_columns([Call("mockllm/scripted", usage, day, 0, None)], {}, "mockllm/scripted", "scripted", {}, day)
+    assert (pseudo["cost_usd"], pseudo["unpriced_calls"]) == (0.0, 0)

@@ -128,10 +128,10 @@ def test_tidy_rows_from_real_logs(runs: dict[str, Path], table: pd.DataFrame, co
 def test_per_call_usage_is_read_from_the_model_events(runs: dict[str, Path]) -> None:
     from results_models import FLASH_HELLO
 
-    from harness.results.tables import _per_call_usage
+    from harness.results.calls import read_calls
 
     log = next((runs[FLASH] / "logs").glob("*.eval"))
-    calls = _per_call_usage(str(log))[(HELLO, 1)]["mockllm/scripted"]
+    calls = [c.usage for c in read_calls(str(log))[(HELLO, 1)] if c.model == "mockllm/scripted"]
     assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in calls] == \
         [(t["input_tokens"], t["input_tokens_cache_read"], t["output_tokens"]) for t in FLASH_HELLO]
 

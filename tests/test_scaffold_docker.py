@@ -60,9 +60,8 @@ def test_fake_deepseek_drives_the_scaffold_in_docker(docker_engine, results_dir,
     assert record["suites"]["terminal_bench"]["scaffold_hash"] and record["policy"]["hash"]
     assert record["images"]["built"] and all(record["images"]["built"].values())
     assert record["started"] <= record["finished"]
-    costs = pd.read_csv(outcome.run_dir / "costs.csv")
-    [row] = costs.to_dict("records")
+    [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
     assert (row["input_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (2_000 + 1_000, 1_500, 160)
     assert row["cost_usd"] == pytest.approx((3_000 * 0.435 + 1_500 * 0.003625 + 160 * 0.87) / 1e6)
-    assert row["response_models"] == "deepseek-v4-pro=2" and row["solved"]
+    assert row["response_models"] == "deepseek-v4-pro=2" and row["passed"]
     assert KEY not in "".join(p.read_bytes().decode("latin-1") for p in (outcome.run_dir / "logs").rglob("*.eval"))

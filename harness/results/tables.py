@@ -6,9 +6,12 @@
 - failures that are not the model's: `error` (the sample raised; its message) and `infra_error` (the scorer
   reported an infrastructure failure: its class); `error_class` is the exception class of the first or the
   class of the second; `errored` is either; `retries` (sandbox retries of the sample);
+- calls (`calls.py`): `model_calls`, `api_retries` (retries of API calls), `unpriced_calls`, `response_models`
+  (`name=count;...` of the `response.model`s the vendors answered with);
 - usage: `input_tokens` (cache misses only, as inspect counts them), `cache_read_tokens`, `cache_write_tokens`,
-  `output_tokens`, `reasoning_tokens`; `cost_usd` (agent model, priced from `data/prices.toml` on the day the
-  sample started) and `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
+  `output_tokens`, `reasoning_tokens` of the agent model; `cost_usd` (the agent model's calls, priced per call
+  from `data/prices.toml` under the price plan the run recorded; NaN when a call has no price) and
+  `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
   `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
@@ -31,19 +34,20 @@ from typing import Any
 import pandas as pd
 from inspect_ai.model import ModelUsage
 
-from harness import cost
+from harness import manifest
 from harness.errors import HarnessError
+from harness.models import price_key
+from harness.results.calls import Call, call_columns, read_calls
 from harness.results.stats import score_interval
 
 KEY = ["run_id", "suite", "task", "epoch", "model"]
 SAMPLE_COLUMNS = [
     *KEY, "provider_model", "agent", "score", "passed", "strict", "limit", "error", "error_class",
-    "infra_error", "errored", "retries", "input_tokens", "cache_read_tokens", "cache_write_tokens",
+    "infra_error", "errored", "retries", "api_retries", "model_calls", "unpriced_calls", "response_models",
+    "input_tokens", "cache_read_tokens", "cache_write_tokens",
     "output_tokens", "reasoning_tokens", "total_tokens", "cost_usd", "judge_cost_usd", "total_time",
     "working_time", "scaffold_hash", "policy_hash", "dataset", "dataset_revision", "started_at", "log",
     "score_metadata"]
-PSEUDO_PROVIDERS = ("mockllm/",)
-"""Pseudo-models (oracle, noop, scripted) run on inspect's mockllm and cost nothing unless priced."""
 
 
 def log_files(paths: Iterable[str | Path]) -> list[str]:
@@ -135,9 +139,9 @@ def error_class(message: str | None) -> str | None:
 
 @cache
 def _manifest(run_dir: str) -> dict[str, Any]:
-    path = Path(run_dir) / "manifest.json"
+    """The run's manifest, read once per `load` (an unreadable one counts as absent)."""
     try:
-        return json.loads(path.read_text()) if path.is_file() else {}
+        return manifest.read(Path(run_dir))
     except json.JSONDecodeError:
         return {}
 
@@ -146,14 +150,6 @@ def _run_manifest(log: str) -> dict[str, Any]:
     """The manifest of the run directory a log sits in (`<run>/logs/x.eval`), if any."""
     parent = Path(log).parent
     return _manifest(str(parent.parent)) if parent.name == "logs" else {}
-
-
-@cache
-def _aliases_by_provider_model() -> dict[str, str]:
-    from harness.models import registry
-
-    return {f"{e['provider']}/{e['model']}": alias for alias, e in registry().items()
-            if e.get("kind") == "model" and "provider" in e}
 
 
 def _day(started: Any, created: Any) -> date | None:
@@ -168,38 +164,6 @@ def _day(started: Any, created: Any) -> date | None:
     return None
 
 
-def usage_cost(alias: str | None, provider_model: str, usages: list[ModelUsage], on: date | None) -> float:
-    """USD for a model's calls: the price table by alias (per call, so long-context tiers apply per prompt),
-    else inspect's own `total_cost`, else 0 for pseudo-models, else NaN (unpriced)."""
-    if alias and cost.price_for(alias, on) is not None:
-        return float(sum(cost.usage_cost(alias, u, on) or 0.0 for u in usages))
-    recorded = [u.total_cost for u in usages if u.total_cost is not None]
-    if recorded:
-        return float(sum(recorded))
-    if provider_model.startswith(PSEUDO_PROVIDERS):
-        return 0.0
-    return math.nan
-
-
-def _needs_per_call(alias: str | None, on: date | None) -> bool:
-    price = cost.price_for(alias, on) if alias else None
-    return bool(price and price.long_context_threshold)
-
-
-def _per_call_usage(log: str) -> dict[tuple[str, int], dict[str, list[ModelUsage]]]:
-    """Per-call usage by (sample id, epoch) and model, from the model events of full samples."""
-    from inspect_ai.log import read_eval_log_samples
-
-    calls: dict[tuple[str, int], dict[str, list[ModelUsage]]] = {}
-    for sample in read_eval_log_samples(log, all_samples_required=False):
-        by_model: dict[str, list[ModelUsage]] = {}
-        for event in sample.events:
-            if event.event == "model" and event.output is not None and event.output.usage is not None:
-                by_model.setdefault(event.model, []).append(event.output.usage)
-        calls[(str(sample.id), sample.epoch)] = by_model
-    return calls
-
-
 def _usage_columns(usage: dict[str, ModelUsage], agent_model: str) -> dict[str, int]:
     mine = usage.get(agent_model) or ModelUsage()
     return {"input_tokens": mine.input_tokens, "cache_read_tokens": mine.input_tokens_cache_read or 0,
@@ -207,27 +171,26 @@ def _usage_columns(usage: dict[str, ModelUsage], agent_model: str) -> dict[str, 
             "reasoning_tokens": mine.reasoning_tokens or 0, "total_tokens": mine.total_tokens}
 
 
-def _row(r: pd.Series, scorers: list[str], per_call: dict[str, dict[tuple[str, int], Any]]) -> dict[str, Any]:
+def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int], list[Call]]]) -> dict[str, Any]:
     eval_meta = _json(r.get("metadata"))
     eval_meta = eval_meta if isinstance(eval_meta, dict) else {}
-    manifest = _run_manifest(r["log"])
+    run = _run_manifest(r["log"])
     suite = r.get("task_arg_suite") if _present(r.get("task_arg_suite")) else r.get("task_name")
-    suite_manifest = manifest.get("suites", {}).get(suite, {})
+    suite_manifest = run.get("suites", {}).get(suite, {})
     dataset = suite_manifest.get("dataset") or {}
-    alias = eval_meta.get("model_alias") or manifest.get("model", {}).get("alias")
+    alias = eval_meta.get("model_alias") or run.get("model", {}).get("alias")
+    agent_key = eval_meta.get("price_key") or (price_key(alias) if alias else None)
+    plans = eval_meta.get("price_plans") or {agent_key: eval_meta.get("price_plan")}  # older logs: one plan
     provider_model = str(r.get("model"))
     usage_raw = _json(r.get("model_usage"))
     usage = {k: ModelUsage.model_validate(v) for k, v in (usage_raw or {}).items()} \
         if isinstance(usage_raw, dict) else {}
-    on = _day(r.get("started_at"), r.get("created"))
     task, epoch = str(r.get("id")), int(r.get("epoch", 1))
-    calls = per_call.get(r["log"], {}).get((task, epoch), {})
-    agent_calls = calls.get(provider_model) or ([usage[provider_model]] if provider_model in usage else [])
-    judge = [(m, calls.get(m) or [u]) for m, u in usage.items() if m != provider_model]
+    sample_calls = calls.get(r["log"], {}).get((task, epoch), [])
     error = r.get("error") if _present(r.get("error")) else None
     fields = _score_fields(r, scorers)
     return {
-        "run_id": eval_meta.get("harness_run_id") or manifest.get("run_id") or r.get("run_id"),
+        "run_id": eval_meta.get("harness_run_id") or run.get("run_id") or r.get("run_id"),
         "suite": suite, "task": task, "epoch": epoch, "model": alias or provider_model,
         "provider_model": provider_model, "agent": r.get("task_arg_agent"),
         **fields,
@@ -236,11 +199,11 @@ def _row(r: pd.Series, scorers: list[str], per_call: dict[str, dict[tuple[str, i
         "errored": bool(error) or bool(fields["infra_error"]),
         "retries": int(r["retries"]) if _present(r.get("retries")) else 0,
         **_usage_columns(usage, provider_model),
-        "cost_usd": usage_cost(alias, provider_model, agent_calls, on),
-        "judge_cost_usd": float(sum(usage_cost(_aliases_by_provider_model().get(m), m, u, on) for m, u in judge)),
+        **call_columns(sample_calls, usage, provider_model, agent_key, plans,
+                       _day(r.get("started_at"), r.get("created"))),
         "total_time": r.get("total_time"), "working_time": r.get("working_time"),
         "scaffold_hash": eval_meta.get("scaffold_hash") or suite_manifest.get("scaffold_hash"),
-        "policy_hash": eval_meta.get("policy_hash") or manifest.get("policy", {}).get("hash"),
+        "policy_hash": eval_meta.get("policy_hash") or run.get("policy", {}).get("hash"),
         "dataset": dataset.get("id") or dataset.get("name") or r.get("dataset_name"),
         "dataset_revision": dataset.get("revision") or dataset.get("digest") or dataset.get("sha"),
         "started_at": r.get("started_at") if _present(r.get("started_at")) else None,
@@ -262,13 +225,9 @@ def load(paths: Iterable[str | Path]) -> pd.DataFrame:
     if raw.empty:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
     scorers = _scorer_names(raw)
-    per_call = {}
-    for log, group in raw.groupby("log"):
-        meta = _json(group["metadata"].iloc[0])
-        alias = meta.get("model_alias") if isinstance(meta, dict) else None
-        if _needs_per_call(alias, _day(None, group["created"].iloc[0])):
-            per_call[log] = _per_call_usage(str(log))
-    df = pd.DataFrame([_row(r, scorers, per_call) for _, r in raw.iterrows()])
+    _manifest.cache_clear()  # once per load: a run rewrites its manifest
+    calls = {str(log): read_calls(str(log)) for log in raw["log"].unique()}
+    df = pd.DataFrame([_row(r, scorers, calls) for _, r in raw.iterrows()])
     df = df.sort_values("created", kind="stable").drop_duplicates(KEY, keep="last")
     return df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]
 
@@ -277,14 +236,27 @@ def _mean(series: pd.Series) -> float:
     return float(series.mean()) if len(series.dropna()) else math.nan
 
 
+def _known_sum(values: pd.Series) -> float:
+    """The sum, NaN when any value is unknown (or there is none)."""
+    return float(values.sum(min_count=1)) if values.notna().all() else math.nan
+
+
+def cost_figures(group: pd.DataFrame) -> dict[str, float]:
+    """Solved attempts (errors are not solved), USD of the agent model and of judges (NaN when any attempt's cost
+    is unknown), USD per attempt and per solved attempt."""
+    solved = float(group.loc[~group["errored"], "passed"].fillna(False).astype(bool).sum())
+    total = _known_sum(group["cost_usd"])
+    return {"solved": solved, "cost_usd": total, "judge_cost_usd": _known_sum(group["judge_cost_usd"]),
+            "cost_per_task": total / len(group) if len(group) else math.nan,
+            "cost_per_solved": total / solved if solved else math.nan}
+
+
 def group_summary(group: pd.DataFrame) -> dict[str, Any]:
     """Scores (both denominators, CI), counts, cost and time for one set of attempts."""
     scores = group["score"].where(~group["errored"], 0.0).fillna(0.0)
     valid = group[~group["errored"]]
     by_task = [list(g) for _, g in scores.groupby([group["suite"], group["task"]], sort=True)]
     ci = score_interval(by_task)
-    solved = float(group.loc[~group["errored"], "passed"].fillna(False).astype(bool).sum())
-    total_cost = float(group["cost_usd"].sum(min_count=1)) if group["cost_usd"].notna().all() else math.nan
     strict = group["strict"].dropna()
     return {
         "n": len(group), "tasks": group[["suite", "task"]].drop_duplicates().shape[0],
@@ -292,12 +264,10 @@ def group_summary(group: pd.DataFrame) -> dict[str, Any]:
         "score": float(scores.mean()), "ci_low": ci.low, "ci_high": ci.high, "ci_method": ci.method,
         "score_valid": _mean(valid["score"]), "n_valid": len(valid),
         "strict": float(strict.astype(float).mean()) if len(strict) else math.nan,
-        "solved": solved, "errors": int(group["errored"].sum()),
+        "errors": int(group["errored"].sum()),
         "infra_errors": int(group["infra_error"].notna().sum()), "limits": int(group["limit"].notna().sum()),
         "retries": int(group["retries"].sum()),
-        "cost_usd": total_cost, "judge_cost_usd": float(group["judge_cost_usd"].sum()),
-        "cost_per_task": total_cost / len(group) if len(group) else math.nan,
-        "cost_per_solved": total_cost / solved if solved else math.nan,
+        **cost_figures(group),
         "tokens": int(group["total_tokens"].sum()),
         "mean_time": _mean(group["total_time"]), "total_time": float(group["total_time"].sum()),
     }
@@ -331,7 +301,7 @@ def run_summary(df: pd.DataFrame) -> pd.DataFrame:
                      "provider_model": ",".join(sorted(g["provider_model"].unique())),
                      "suites": ",".join(sorted(g["suite"].unique())), "n": len(g),
                      "score": float(g["score"].where(~g["errored"], 0.0).fillna(0.0).mean()),
-                     "errors": int(g["errored"].sum()), "cost_usd": float(g["cost_usd"].sum(min_count=1)),
+                     "errors": int(g["errored"].sum()), "cost_usd": _known_sum(g["cost_usd"]),
                      "total_time": float(g["total_time"].sum()),
                      "scaffold_hashes": ",".join(sorted(set(g["scaffold_hash"].dropna()))),
                      "policy_hash": ",".join(sorted(set(g["policy_hash"].dropna())))})
