@@ -58,7 +58,9 @@ def cli(*args: str | Path) -> Cli:
 
 def make_nightly(results: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HARNESS_RESULTS_DIR": str(results), "INSPECT_DISPLAY": "none"}
-    return subprocess.Popen(["make", "nightly", "SUITE=terminal_bench", *args], cwd=REPO_ROOT, env=env, text=True,
+    # one epoch of the Terminal-Bench part of the subset: 6 attempts, each paired with the baseline's epoch 1
+    return subprocess.Popen(["make", "nightly", "SUITE=terminal_bench", "EPOCHS=1", *args], cwd=REPO_ROOT, env=env,
+                            text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -243,7 +245,7 @@ def test_make_nightly_passes_against_the_committed_baseline(nightly: dict) -> No
     assert "# Nightly regression: oracle: PASS" in out.stdout
     assert "discordant 0 vs 0, p = 1" in flat(out.stdout)
     assert (run_dir / "nightly.md").is_file() and (run_dir / "report.md").is_file()
-    assert len(load([run_dir])) == 6  # 2 tasks x 3 epochs, the subset's version 1
+    assert len(load([run_dir])) == 6  # the 6 Terminal-Bench samples x 1 epoch
 
 
 def test_make_nightly_fails_on_an_injected_regression(nightly: dict) -> None:
@@ -260,8 +262,8 @@ def test_cli_on_the_two_pseudo_model_runs(nightly: dict) -> None:
     assert "McNemar exact test: discordant 6 vs 0, p = 0.03125" in text
     assert "verdict (alpha 0.05): oracle higher (significant)" in text
     report = flat(cli("report", oracle, noop, "--no-plot").stdout)
-    assert "| oracle | 100.0 [100.0, 100.0] | 100.0 (n=6) | 6 (2 tasks x 3) | 0 | $0 | $0 |" in report
-    assert "| noop | 0.0 [0.0, 0.0] | 0.0 (n=6) | 6 (2 tasks x 3) | 0 | $0 | n/a |" in report
+    assert "| oracle | 100.0 [61.0, 100.0] | 100.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | $0 |" in report  # Wilson, 6/6
+    assert "| noop | 0.0 [0.0, 39.0] | 0.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | n/a |" in report  # Wilson, 0/6
     routed = flat(cli("route", oracle, noop).stdout)
     assert "| oracle router | oracle (upper bound) | 100.0 | $0 | $0 | 0% | 100% |" in routed
     assert "(no measured suite/model pair has a published claim)" in cli("claims", oracle, noop).stdout
