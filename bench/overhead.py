@@ -104,7 +104,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
         os.environ["HARNESS_RESULTS_DIR"] = str(Path(tmp) / "results")
         tasks_dir = make_trivial_tasks(Path(tmp) / "tasks", args.tasks)
-        image = ensure_built([tb_sandbox.image(load_tasks(tasks_dir)[0])])[0]
+        image = ensure_built([tb_sandbox.main_image(load_tasks(tasks_dir)[0])])[0]
 
         starts, stops = asyncio.run(start_stop_times(image, args.repeats))
         print(f"sandbox start: median {statistics.median(starts):.2f} s  (n={len(starts)})")

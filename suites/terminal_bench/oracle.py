@@ -15,8 +15,9 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
 from harness.errors import HarnessError
+from harness.sandbox_files import upload
 from suites.terminal_bench.dataset import TbTask, load_task
-from suites.terminal_bench.files import ensure_log_dirs, put_dir, put_file
+from suites.terminal_bench.files import MAKE_LOG_DIRS
 
 SOLUTION_DIR = "/solution"
 LOG = "/logs/agent/oracle.txt"
@@ -48,13 +49,12 @@ def oracle() -> Solver:
         box = sandbox()
         env = solution_env(task)
         if task.solution_dir is not None:
-            await put_dir(box, task.solution_dir, SOLUTION_DIR)
-            script = f"{SOLUTION_DIR}/{task.solution_script}"
+            name, files, extra = task.solution_script, task.solution_dir, None
         else:
-            script = f"{SOLUTION_DIR}/solve.sh"
-            await put_file(box, (task.solution_text() or "").encode(), script)
-        await ensure_log_dirs(box)
-        await box.exec(["chmod", "+x", script], user="root")  # Harbor chmods as the agent; root works for any USER
+            name, files, extra = "solve.sh", None, {"solve.sh": (task.solution_text() or "").encode()}
+        script = f"{SOLUTION_DIR}/{name}"
+        # one root exec: files, log dirs, and the chmod Harbor does as the agent (root works for any USER)
+        await upload(box, SOLUTION_DIR, files, extra, after=f"{MAKE_LOG_DIRS} && chmod +x {script}", user="root")
         result = await box.exec(["bash", "-c", f"{script} > {LOG} 2>&1"], env=env)
         state.metadata["oracle_exit_code"] = result.returncode
         return state

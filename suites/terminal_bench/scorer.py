@@ -17,9 +17,11 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, 
 from inspect_ai.solver import TaskState
 from inspect_ai.util import SandboxEnvironment, sandbox
 
+from harness.errors import HarnessError
+from harness.sandbox_files import read_files, upload
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
-from suites.terminal_bench.files import ensure_log_dirs, put_dir, put_file
+from suites.terminal_bench.files import MAKE_LOG_DIRS
 from suites.terminal_bench.report import clustered_ci
 from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
 
@@ -46,27 +48,15 @@ def verifier_env(task: TbTask) -> dict[str, str]:
     return env
 
 
-async def _read(box: SandboxEnvironment, file: str) -> str | None:
-    try:
-        return await box.read_file(file)
-    except FileNotFoundError:
-        return None
-
-
 async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
-    """Fresh /tests with the task's tests, and no reward file left from the agent phase."""
-    reset = await box.exec(["sh", "-c", f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json"],
-                           user="root")
-    if not reset.success:
-        raise RewardError("AddTestsDirError", f"resetting {TESTS_DIR}: {reset.stderr.strip()[:200]}")
+    """Fresh /tests with the task's tests, and no reward file left from the agent phase (one root exec)."""
+    extra = {"run-tests.sh": task.test_script.read_bytes()} if task.format == "tb1" else None
     try:
-        await ensure_log_dirs(box)
-        if task.tests_dir.is_dir():
-            await put_dir(box, task.tests_dir, TESTS_DIR)
-        if task.format == "tb1":
-            await put_file(box, task.test_script.read_bytes(), f"{TESTS_DIR}/run-tests.sh")
-    except RuntimeError as ex:  # the failed command's stderr names the cause
-        raise RewardError("AddTestsDirError", f"copying tests to {TESTS_DIR}: {ex}") from ex
+        await upload(box, TESTS_DIR, task.tests_dir if task.tests_dir.is_dir() else None, extra,
+                     before=f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json",
+                     after=MAKE_LOG_DIRS, user="root")
+    except HarnessError as ex:  # the failed command's stderr names the cause
+        raise RewardError("AddTestsDirError", f"preparing {TESTS_DIR}: {ex}") from ex
 
 
 async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> tuple[Reward, int, str]:
@@ -74,10 +64,9 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     await prepare(box, task)
     run = await box.exec(["bash", "-c", verifier_command(task)], env=verifier_env(task), timeout=max(1, round(timeout)),
                           timeout_retry=False)
-    stdout = (await _read(box, STDOUT) or "")[-STDOUT_TAIL:]
-    reward = parse_reward(await _read(box, f"{VERIFIER_DIR}/reward.txt"),
-                          await _read(box, f"{VERIFIER_DIR}/reward.json"))
-    return reward, run.returncode, stdout
+    files = await read_files(box, [STDOUT, f"{VERIFIER_DIR}/reward.txt", f"{VERIFIER_DIR}/reward.json"])
+    reward = parse_reward(files[f"{VERIFIER_DIR}/reward.txt"], files[f"{VERIFIER_DIR}/reward.json"])
+    return reward, run.returncode, (files[STDOUT] or "")[-STDOUT_TAIL:]
 
 
 @metric
