@@ -80,16 +80,20 @@ async def start_stop_times(image: str, repeats: int) -> tuple[list[float], list[
     return starts, stops
 
 
-def sample_figures(run_dir: Path) -> list[tuple[float, float]]:
-    """(wall time, time inside sandbox commands) per sample."""
-    figures = []
+def sample_figures(run_dir: Path) -> tuple[list[tuple[float, float]], float, float]:
+    """Per sample (end-to-end seconds from sandbox start to score, seconds inside sandbox commands), and the
+    eval's first-sample start and last-sample end as epoch seconds."""
+    figures, starts, ends = [], [], []
     for log_file in sorted((run_dir / "logs").glob("*.eval")):
         log = read_eval_log(str(log_file))
         for sample in log.samples or []:
+            first, last = sample.events[0].timestamp, sample.events[-1].timestamp
             inside = sum((e.completed - e.timestamp).total_seconds() for e in sample.events
                          if isinstance(e, SandboxEvent) and e.completed is not None)
-            figures.append((sample.total_time or 0.0, inside))
-    return figures
+            figures.append(((last - first).total_seconds(), inside))
+            starts.append(first.timestamp())
+            ends.append(last.timestamp())
+    return figures, min(starts), max(ends)
 
 
 def main() -> None:
@@ -111,17 +115,18 @@ def main() -> None:
         print(f"sandbox stop:  median {statistics.median(stops):.2f} s  (n={len(stops)})")
 
         for concurrency in args.concurrency:
-            t0 = time.perf_counter()
+            t0 = time.time()
             outcome = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"],
                                            options={"tasks_dir": str(tasks_dir)},
                                            max_samples=concurrency, max_sandboxes=concurrency))
-            wall = time.perf_counter() - t0
-            figures = sample_figures(outcome.run_dir)
+            wall = time.time() - t0
+            figures, first, last = sample_figures(outcome.run_dir)
             per_sample = statistics.median(w for w, _ in figures)
             overhead = statistics.median(w - inside for w, inside in figures)
-            print(f"concurrency {concurrency}: {len(figures)} samples in {wall:.1f} s "
-                  f"({len(figures) / wall:.2f} samples/s incl. eval start-up); median sample {per_sample:.2f} s, "
-                  f"median overhead outside sandbox commands {overhead:.2f} s")
+            print(f"concurrency {concurrency}: {len(figures)} samples; median sample end to end (sandbox start to "
+                  f"score) {per_sample:.2f} s, of which outside sandbox commands {overhead:.2f} s; "
+                  f"{len(figures) / (last - first):.2f} samples/s while sampling; whole command {wall:.1f} s "
+                  f"(start-up before the first sample {first - t0:.1f} s)")
     sys.stdout.flush()
 
 
