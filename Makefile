@@ -32,11 +32,11 @@ images: setup
 	$(BIN)/harness images build
 
 test: setup
-	$(BIN)/ruff check harness suites tests bench
+	$(BIN)/ruff check harness suites tests bench notebooks
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: setup
-	$(BIN)/ruff check harness suites tests bench
+	$(BIN)/ruff check harness suites tests bench notebooks
 	$(BIN)/ruff format --check harness suites tests bench
 
 # Nightly regression: the fixed subset (harness/data/nightly.toml) vs results/baselines/$(MODEL); non-zero exit on a

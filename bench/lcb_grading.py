@@ -39,11 +39,25 @@ def problem_set(problems: int, tests: int) -> list[dict]:
     for i in range(problems):
         values = [i * 1000 + j for j in range(tests)]
         if i % 2 == 0:
-            out.append({"code": STDIN_PROGRAM, "inputs": [f"{v}\n" for v in values],
-                        "outputs": [f"{v + 1}\n" for v in values], "fn_name": None, "timeout": 6})
+            out.append(
+                {
+                    "code": STDIN_PROGRAM,
+                    "inputs": [f"{v}\n" for v in values],
+                    "outputs": [f"{v + 1}\n" for v in values],
+                    "fn_name": None,
+                    "timeout": 6,
+                }
+            )
         else:
-            out.append({"code": CALL_PROGRAM, "inputs": [str(v) for v in values],
-                        "outputs": [str(v + 1) for v in values], "fn_name": "inc", "timeout": 6})
+            out.append(
+                {
+                    "code": CALL_PROGRAM,
+                    "inputs": [str(v) for v in values],
+                    "outputs": [str(v + 1) for v in values],
+                    "fn_name": "inc",
+                    "timeout": 6,
+                }
+            )
     return out
 
 
@@ -74,10 +88,12 @@ def run(label: str, grade, requests: list[dict], workers: int) -> None:
     passed = sum(all(x is True for x in response["results"]) for response, _ in timed)
     per_problem = [seconds for _, seconds in timed]
     inside = [response.get("elapsed", 0.0) for response, _ in timed]
-    print(f"{label}: {len(requests)} problems, {tests} tests in {wall:.2f} s = {tests / wall:.0f} tests/s "
-          f"({passed}/{len(requests)} passed); per problem: {statistics.mean(per_problem) * 1000:.0f} ms mean, "
-          f"{statistics.median(per_problem) * 1000:.0f} ms median, of which grading inside the sandbox "
-          f"{statistics.mean(inside) * 1000:.0f} ms")
+    print(
+        f"{label}: {len(requests)} problems, {tests} tests in {wall:.2f} s = {tests / wall:.0f} tests/s "
+        f"({passed}/{len(requests)} passed); per problem: {statistics.mean(per_problem) * 1000:.0f} ms mean, "
+        f"{statistics.median(per_problem) * 1000:.0f} ms median, of which grading inside the sandbox "
+        f"{statistics.mean(inside) * 1000:.0f} ms"
+    )
 
 
 def _timed(grade, request: dict) -> tuple[dict, float]:
@@ -100,21 +116,26 @@ def main() -> int:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.workers) as executor:  # start the containers (not timed below)
             list(executor.map(pool.grade, requests[: args.workers]))
-        print(f"grader containers: {args.workers} started and warm in {time.monotonic() - started:.2f} s "
-              f"(image {GRADER_IMAGE.tag})")
+        print(
+            f"grader containers: {args.workers} started and warm in {time.monotonic() - started:.2f} s "
+            f"(image {GRADER_IMAGE.tag})"
+        )
         run("attached fork-server (as scored)", pool.grade, requests, args.workers)
     finally:
         pool.close()
     client = docker.from_env()
     plain = queue.Queue()
     settings = GraderSettings(image=GRADER_IMAGE.tag)
-    started_containers = [client.containers.run(command=["sleep", "600"], detach=True, auto_remove=True,
-                                                **container_options(settings)) for _ in range(args.workers)]
+    started_containers = [
+        client.containers.run(command=["sleep", "600"], detach=True, auto_remove=True, **container_options(settings))
+        for _ in range(args.workers)
+    ]
     try:
         for container in started_containers:
             plain.put(container)
-        run("docker exec + fresh interpreter per problem", lambda r: fresh_interpreter(plain, r), requests,
-            args.workers)
+        run(
+            "docker exec + fresh interpreter per problem", lambda r: fresh_interpreter(plain, r), requests, args.workers
+        )
     finally:
         for container in started_containers:
             container.remove(force=True)

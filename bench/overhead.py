@@ -57,7 +57,8 @@ def make_trivial_tasks(root: Path, count: int) -> Path:
         (task / "tests" / "test.sh").write_text(
             "#!/bin/bash\nmkdir -p /logs/verifier\n"
             f'[ "$(cat /app/out.txt)" = "{i}" ] && echo 1 > /logs/verifier/reward.txt '
-            "|| echo 0 > /logs/verifier/reward.txt\n")
+            "|| echo 0 > /logs/verifier/reward.txt\n"
+        )
     return root
 
 
@@ -88,8 +89,11 @@ def sample_figures(run_dir: Path) -> tuple[list[tuple[float, float]], float, flo
         log = read_eval_log(str(log_file))
         for sample in log.samples or []:
             first, last = sample.events[0].timestamp, sample.events[-1].timestamp
-            inside = sum((e.completed - e.timestamp).total_seconds() for e in sample.events
-                         if isinstance(e, SandboxEvent) and e.completed is not None)
+            inside = sum(
+                (e.completed - e.timestamp).total_seconds()
+                for e in sample.events
+                if isinstance(e, SandboxEvent) and e.completed is not None
+            )
             figures.append(((last - first).total_seconds(), inside))
             starts.append(first.timestamp())
             ends.append(last.timestamp())
@@ -116,17 +120,25 @@ def main() -> None:
 
         for concurrency in args.concurrency:
             t0 = time.time()
-            outcome = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"],
-                                           options={"tasks_dir": str(tasks_dir)},
-                                           max_samples=concurrency, max_sandboxes=concurrency))
+            outcome = run_eval(
+                EvalRequest(
+                    model="oracle",
+                    suites=["terminal_bench"],
+                    options={"tasks_dir": str(tasks_dir)},
+                    max_samples=concurrency,
+                    max_sandboxes=concurrency,
+                )
+            )
             wall = time.time() - t0
             figures, first, last = sample_figures(outcome.run_dir)
             per_sample = statistics.median(w for w, _ in figures)
             overhead = statistics.median(w - inside for w, inside in figures)
-            print(f"concurrency {concurrency}: {len(figures)} samples; median sample end to end (sandbox start to "
-                  f"score) {per_sample:.2f} s, of which outside sandbox commands {overhead:.2f} s; "
-                  f"{len(figures) / (last - first):.2f} samples/s while sampling; whole command {wall:.1f} s "
-                  f"(start-up before the first sample {first - t0:.1f} s)")
+            print(
+                f"concurrency {concurrency}: {len(figures)} samples; median sample end to end (sandbox start to "
+                f"score) {per_sample:.2f} s, of which outside sandbox commands {overhead:.2f} s; "
+                f"{len(figures) / (last - first):.2f} samples/s while sampling; whole command {wall:.1f} s "
+                f"(start-up before the first sample {first - t0:.1f} s)"
+            )
     sys.stdout.flush()
 
 

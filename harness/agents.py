@@ -21,8 +21,15 @@ def noop() -> Solver:
     return solve
 
 
-def agent_solver(request: TaskRequest, *, suite: str, protocol: str, oracle: Solver,
-                 extra_tools: Sequence[Tool | ToolSource] = (), system_prompt: str | None = None) -> Solver:
+def agent_solver(
+    request: TaskRequest,
+    *,
+    suite: str,
+    protocol: str,
+    oracle: Solver,
+    extra_tools: Sequence[Tool | ToolSource] = (),
+    system_prompt: str | None = None,
+) -> Solver:
     """The solver for the requested agent kind; suites wrap it with their own setup and collection steps."""
     if request.agent is AgentKind.ORACLE:
         return oracle

@@ -45,26 +45,48 @@ def _suite_option_pairs(extra: list[str]) -> dict[str, Any]:
     return options
 
 
-def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.results import print_summary
-    from harness.run import EvalRequest, run_eval
-
+def _run_options(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
+    """Suite options from the leftover arguments plus the common --limit and --data."""
     options = _suite_option_pairs(extra)
     if args.limit is not None:
         options["limit"] = args.limit
     if args.data is not None:
         options["data"] = args.data
-    outcome = run_eval(EvalRequest(
-        model=args.model, suites=args.suite.split(","), options=options, epochs=args.epochs,
-        script=args.script, run_id=args.resume, resume=args.resume is not None,
-        max_samples=args.max_samples, max_sandboxes=args.max_sandboxes, cost_cap=args.cost_cap,
-        display=args.display, command=["harness", *sys.argv[1:]], base_url=args.base_url,
-        price_plans=_price_plans(args.price_plan), seed=args.seed))
+    return options
+
+
+def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.results import print_summary
+    from harness.run import EvalRequest, run_eval
+
+    options = _run_options(args, extra)
+    outcome = run_eval(
+        EvalRequest(
+            model=args.model,
+            suites=args.suite.split(","),
+            options=options,
+            epochs=args.epochs,
+            script=args.script,
+            run_id=args.resume,
+            resume=args.resume is not None,
+            max_samples=args.max_samples,
+            max_sandboxes=args.max_sandboxes,
+            cost_cap=args.cost_cap,
+            display=args.display,
+            command=["harness", *sys.argv[1:]],
+            base_url=args.base_url,
+            price_plans=_price_plans(args.price_plan),
+            seed=args.seed,
+        )
+    )
     print_summary(outcome.run_dir)
     print(f"\nrun directory: {outcome.run_dir}")
     if outcome.stop_reason:
-        print(f"stopped starting samples: {outcome.stop_reason}; the rest run with "
-              f"`harness eval --resume {outcome.run_dir.name}`", file=sys.stderr)
+        print(
+            f"stopped starting samples: {outcome.stop_reason}; the rest run with "
+            f"`harness eval --resume {outcome.run_dir.name}`",
+            file=sys.stderr,
+        )
     return 0 if outcome.success else 1
 
 
@@ -112,13 +134,8 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_validate(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.validate import render, validate
 
-    options = _suite_option_pairs(extra)
-    if args.limit is not None:
-        options["limit"] = args.limit
-    if args.data is not None:
-        options["data"] = args.data
-    results = validate(args.suite, args.solver, options, display=args.display,
-                       command=["harness", *sys.argv[1:]])
+    options = _run_options(args, extra)
+    results = validate(args.suite, args.solver, options, display=args.display, command=["harness", *sys.argv[1:]])
     print(render(results))
     return 0 if all(r.ok for r in results) else 1
 
@@ -126,8 +143,10 @@ def cmd_validate(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_suites(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.suite import describe_suites
 
-    for name, description in describe_suites().items():
-        print(f"{name:<16} {description}")
+    suites = describe_suites()
+    width = max(map(len, suites))
+    for name, description in suites.items():
+        print(f"{name:<{width}}  {description}")
     return 0
 
 
@@ -143,23 +162,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    ev = sub.add_parser("eval", help="run suites with a model; prints a results table and the run directory",
-                        description="Suite-specific options (e.g. --tasks-dir, --instance-ids) follow the "
-                                    "common ones; `harness suites` lists the suites.")
+    ev = sub.add_parser(
+        "eval",
+        help="run suites with a model; prints a results table and the run directory",
+        description="Suite-specific options (e.g. --tasks-dir, --instance-ids) follow the "
+        "common ones; `harness suites` lists the suites.",
+    )
     ev.add_argument("--model", default="oracle", help="model alias (`harness models`); default: oracle")
     ev.add_argument("--suite", default="all", help="suite name, comma-separated names, or all")
     ev.add_argument("--limit", type=int, help="first N samples per suite")
-    ev.add_argument("--epochs", "--trials", type=int, default=1,
-                    help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it)")
-    ev.add_argument("--data", choices=["sample", "full"],
-                    help="bundled offline samples or the official dataset (default: sample for pseudo-models)")
+    ev.add_argument(
+        "--epochs",
+        "--trials",
+        type=int,
+        default=1,
+        help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it)",
+    )
+    ev.add_argument(
+        "--data",
+        choices=["sample", "full"],
+        help="bundled offline samples or the official dataset (default: sample for pseudo-models)",
+    )
     ev.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
     ev.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run; finished samples are kept")
     ev.add_argument("--max-samples", type=int, help="samples run concurrently")
     ev.add_argument("--max-sandboxes", type=int, help="sandboxes alive at once")
     ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")
-    ev.add_argument("--price-plan", action="append", metavar="KEY=PLAN",
-                    help="price plan for a model's price key, e.g. deepseek-v4-pro=full (`harness models`)")
+    ev.add_argument(
+        "--price-plan",
+        action="append",
+        metavar="KEY=PLAN",
+        help="price plan for a model's price key, e.g. deepseek-v4-pro=full (`harness models`)",
+    )
     ev.add_argument("--base-url", help="model API endpoint (self-hosted openai-compatible/<model>, proxies)")
     ev.add_argument("--seed", type=int, help="sampling seed for providers that accept one (recorded either way)")
     ev.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
@@ -175,16 +209,19 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.set_defaults(func=cmd_images)
 
-    va = sub.add_parser("validate", help="self-check a suite: the oracle must pass every task, the no-op none",
-                        description="Runs the oracle and/or the no-op agent through the normal eval path and "
-                                    "prints a per-task table and totals; exit 1 when any task scores wrong. "
-                                    "Suite options (e.g. --instance-ids, --tasks-dir) follow.")
+    va = sub.add_parser(
+        "validate",
+        help="self-check a suite: the oracle must pass every task, the no-op none",
+        description="Runs the oracle and/or the no-op agent through the normal eval path and "
+        "prints a per-task table and totals; exit 1 when any task scores wrong. "
+        "Suite options (e.g. --instance-ids, --tasks-dir) follow.",
+    )
     va.add_argument("suite", help="suite name (`harness suites`)")
-    va.add_argument("--solver", default="both",
-                    help="oracle (alias gold), noop (alias empty) or both (default)")
+    va.add_argument("--solver", default="both", help="oracle (alias gold), noop (alias empty) or both (default)")
     va.add_argument("--limit", type=int, help="first N samples")
-    va.add_argument("--data", choices=["sample", "full"], help="bundled offline samples (default) or the official "
-                                                               "dataset")
+    va.add_argument(
+        "--data", choices=["sample", "full"], help="bundled offline samples (default) or the official dataset"
+    )
     va.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
     va.set_defaults(func=cmd_validate)
 
@@ -216,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as ex:  # a bug, not bad input: say so in one line unless asked for the traceback
         if os.environ.get("HARNESS_DEBUG") == "1":
             raise
-        print(f"error: internal error: {type(ex).__name__}: {ex} (HARNESS_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"error: internal error: {type(ex).__name__}: {ex} (HARNESS_DEBUG=1 shows the traceback)", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:
         print("interrupted; resume with `harness eval --resume <run-id>`", file=sys.stderr)

@@ -99,8 +99,9 @@ def price_for(alias: str, on: date | None = None, plan: str | None = None) -> Pr
     return undated[0] if undated else dated[0]
 
 
-def usage_cost(alias: str, usage: ModelUsage | dict[str, Any], on: date | None = None,
-               plan: str | None = None) -> float | None:
+def usage_cost(
+    alias: str, usage: ModelUsage | dict[str, Any], on: date | None = None, plan: str | None = None
+) -> float | None:
     """USD for one call's usage. inspect's `input_tokens` excludes cache reads and writes (billed separately)."""
     price = price_for(alias, on, plan)
     if price is None:

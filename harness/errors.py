@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 
 class HarnessError(Exception):
     """An error caused by input or environment that the user can fix; printed as one line, no traceback."""
@@ -10,3 +14,13 @@ class HarnessError(Exception):
 def choose(kind: str, value: str, valid: list[str] | tuple[str, ...]) -> HarnessError:
     """The error for an unknown name, listing what is valid."""
     return HarnessError(f"unknown {kind} {value!r}; valid: {', '.join(sorted(valid))}")
+
+
+def read_json(path: Path, option: str) -> Any:
+    """The JSON in a file the user named with `option`; a missing file or bad JSON is a one-line error."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError as ex:
+        raise HarnessError(f"{option} {path}: no such file") from ex
+    except json.JSONDecodeError as ex:
+        raise HarnessError(f"{option} {path}: not valid JSON ({ex.msg} at line {ex.lineno})") from ex

@@ -30,8 +30,7 @@ MANAGER = "harness-run-guard"
 class RunGuard:
     """Spend against the cost cap, the stop condition, and the `response.model` of every call."""
 
-    def __init__(self, *, price_key: str | None, plan: str | None, cost_cap: float | None,
-                 spent: float = 0.0) -> None:
+    def __init__(self, *, price_key: str | None, plan: str | None, cost_cap: float | None, spent: float = 0.0) -> None:
         self.price_key = price_key
         self.plan = plan
         self.cost_cap = cost_cap
@@ -75,9 +74,14 @@ class RunGuard:
         return TaskStopper(self)
 
     def summary(self) -> dict[str, Any]:
-        return {"cost_cap_usd": self.cost_cap, "spent_usd": round(self.spent, 6), "api_calls": self.calls,
-                "unpriced_calls": self.unpriced_calls, "stop_reason": self.stop_reason,
-                "stopped_by": self.stopped_by}
+        return {
+            "cost_cap_usd": self.cost_cap,
+            "spent_usd": round(self.spent, 6),
+            "api_calls": self.calls,
+            "unpriced_calls": self.unpriced_calls,
+            "stop_reason": self.stop_reason,
+            "stopped_by": self.stopped_by,
+        }
 
 
 class TaskStopper:

@@ -37,15 +37,18 @@ def log(message: str) -> None:
     print(f"[images] {message}", file=sys.stderr, flush=True)
 
 
-def docker(*args: str, check: bool = True, capture: bool = True, timeout: float | None = None,
-           input: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def docker(
+    *args: str, check: bool = True, capture: bool = True, timeout: float | None = None, input: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the docker CLI; a missing engine is a one-line error, not a traceback."""
     try:
-        result = subprocess.run(["docker", *args], capture_output=capture, text=input is None,
-                                timeout=timeout, input=input)
+        result = subprocess.run(
+            ["docker", *args], capture_output=capture, text=input is None, timeout=timeout, input=input
+        )
     except FileNotFoundError as ex:
-        raise HarnessError("docker CLI not found; install Docker >= 24.0.6 with compose v2 "
-                           "(Debian: scripts/install-docker.sh)") from ex
+        raise HarnessError(
+            "docker CLI not found; install Docker >= 24.0.6 with compose v2 (Debian: scripts/install-docker.sh)"
+        ) from ex
     if check and result.returncode != 0:
         err = result.stderr if isinstance(result.stderr, str) else (result.stderr or b"").decode()
         raise HarnessError(f"docker {' '.join(args[:3])} failed: {err.strip().splitlines()[-1] if err else ''}")
@@ -113,8 +116,7 @@ def ensure_base(force: bool = False, refresh_ca: bool = False) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(context, tmp, dirs_exist_ok=True)
         Path(tmp, "ca-bundle.crt").write_bytes(bundle.read_bytes() if bundle else b"")
-        _build(Path(tmp), BASE_IMAGE, build_args={"RAW_BASE": RAW_BASE_IMAGE},
-               labels={"org.harness.ca": ca_hash})
+        _build(Path(tmp), BASE_IMAGE, build_args={"RAW_BASE": RAW_BASE_IMAGE}, labels={"org.harness.ca": ca_hash})
     log(f"{BASE_IMAGE} ready (CA bundle: {bundle or 'none'})")
     return BASE_IMAGE
 
@@ -128,8 +130,10 @@ def _make_raw_base() -> None:
         return
     log(f"no registry answered ({(pulled.stderr or '').strip()[:120]}); bootstrapping from Debian packages")
     if shutil.which("debootstrap") is None:
-        raise HarnessError("no registry answers and debootstrap is missing; `apt-get install debootstrap` "
-                           "(scripts/install-docker.sh installs it)")
+        raise HarnessError(
+            "no registry answers and debootstrap is missing; `apt-get install debootstrap` "
+            "(scripts/install-docker.sh installs it)"
+        )
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harness-rootfs-") as rootfs:
         cmd = ["debootstrap", "--variant=minbase", DEBIAN_SUITE, rootfs, DEBIAN_MIRROR]
@@ -144,9 +148,20 @@ def _make_raw_base() -> None:
             Path(rootfs, junk).mkdir(parents=True, exist_ok=True)
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
-            ["docker", "import", "--change", 'CMD ["/bin/bash"]',
-             "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-             "-", RAW_BASE_IMAGE], stdin=tar.stdout, capture_output=True, text=True)
+            [
+                "docker",
+                "import",
+                "--change",
+                'CMD ["/bin/bash"]',
+                "--change",
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "-",
+                RAW_BASE_IMAGE,
+            ],
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+        )
         tar.wait()
         if imported.returncode != 0:
             raise HarnessError(f"docker import failed: {imported.stderr.strip()}")
@@ -231,16 +246,29 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
             Path(tmp, "ca-bundle.crt").write_bytes(bundle.read_bytes() if bundle else b"")
             context = tmp
         try:
-            _build(context, spec.tag, dockerfile=spec.dockerfile, build_args=spec.build_args,
-                   labels={HASH_LABEL: spec.tag.rsplit(":h", 1)[1]}, timeout=spec.timeout)
+            _build(
+                context,
+                spec.tag,
+                dockerfile=spec.dockerfile,
+                build_args=spec.build_args,
+                labels={HASH_LABEL: spec.tag.rsplit(":h", 1)[1]},
+                timeout=spec.timeout,
+            )
         finally:
             if context is not spec.context:
                 shutil.rmtree(context, ignore_errors=True)
     return tags
 
 
-def _build(context: Path, tag: str, *, dockerfile: str = "Dockerfile", build_args: dict[str, str] | None = None,
-           labels: dict[str, str] | None = None, timeout: float | None = None) -> None:
+def _build(
+    context: Path,
+    tag: str,
+    *,
+    dockerfile: str = "Dockerfile",
+    build_args: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> None:
     log(f"building {tag} from {context}")
     started = time.monotonic()
     cmd = ["docker", "build", "--progress=plain", "-t", tag, "-f", str(context / dockerfile)]
@@ -306,8 +334,7 @@ def rewrite_ref(ref: str, mirror: str | None) -> str:
     return f"{mirror}/{parts[-1]}"
 
 
-def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None, attempts: int = 6
-         ) -> dict[str, str]:
+def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None, attempts: int = 6) -> dict[str, str]:
     """Pull images concurrently with retry on registry throttling; returns ref -> resolved digest."""
     require_engine()
     done: list[str] = []

@@ -44,23 +44,38 @@ def now() -> str:
 
 
 def versions() -> dict[str, Any]:
-    return {"harness": __version__, "git_sha": git_sha(), "python": sys.version.split()[0],
-            "inspect_ai": _version("inspect-ai"), "swebench": _version("swebench"), "openai": _version("openai"),
-            "anthropic": _version("anthropic")}
+    return {
+        "harness": __version__,
+        "git_sha": git_sha(),
+        "python": sys.version.split()[0],
+        "inspect_ai": _version("inspect-ai"),
+        "swebench": _version("swebench"),
+        "openai": _version("openai"),
+        "anthropic": _version("anthropic"),
+    }
 
 
 def model_section(model: Any, plan: str | None) -> dict[str, Any]:
     """The model as run: alias, provider model id, endpoint, settings and price; never a key."""
     from harness.cost import price_for
 
-    section: dict[str, Any] = {"alias": model.alias, "kind": model.kind, "provider": model.provider,
-                               "inspect_model": model.inspect_model, "base_url": model.base_url,
-                               "generate": model.generate}
+    section: dict[str, Any] = {
+        "alias": model.alias,
+        "kind": model.kind,
+        "provider": model.provider,
+        "inspect_model": model.inspect_model,
+        "base_url": model.base_url,
+        "generate": model.generate,
+    }
     if model.needs_api:
         price = price_for(model.price_key, plan=plan) if model.price_key else None
-        section |= {"model_args": model.model_args, "api_key_env": model.api_key_env,
-                    "price_key": model.price_key, "price_plan": plan,
-                    "price_usd_per_1m": price.model_dump(mode="json", by_alias=True) if price else None}
+        section |= {
+            "model_args": model.model_args,
+            "api_key_env": model.api_key_env,
+            "price_key": model.price_key,
+            "price_plan": plan,
+            "price_usd_per_1m": price.model_dump(mode="json", by_alias=True) if price else None,
+        }
     return section
 
 
@@ -75,11 +90,17 @@ def cost_section(samples: pd.DataFrame) -> dict[str, Any]:
 
     def block(group: pd.DataFrame) -> dict[str, Any]:
         figures = cost_figures(group)
-        return {"samples": len(group), "solved": int(figures["solved"]), "cost_usd": _known(figures["cost_usd"]),
-                "judge_cost_usd": _known(figures["judge_cost_usd"]), "usd_per_sample": _known(figures["cost_per_task"]),
-                "usd_per_solved": _known(figures["cost_per_solved"]), "input_tokens": int(group["input_tokens"].sum()),
-                "cache_read_tokens": int(group["cache_read_tokens"].sum()),
-                "output_tokens": int(group["output_tokens"].sum())}
+        return {
+            "samples": len(group),
+            "solved": int(figures["solved"]),
+            "cost_usd": _known(figures["cost_usd"]),
+            "judge_cost_usd": _known(figures["judge_cost_usd"]),
+            "usd_per_sample": _known(figures["cost_per_task"]),
+            "usd_per_solved": _known(figures["cost_per_solved"]),
+            "input_tokens": int(group["input_tokens"].sum()),
+            "cache_read_tokens": int(group["cache_read_tokens"].sum()),
+            "output_tokens": int(group["output_tokens"].sum()),
+        }
 
     return {**block(samples), "suites": {str(name): block(group) for name, group in samples.groupby("suite")}}
 

@@ -80,15 +80,18 @@ def resolve(alias: str, *, script: Path | None = None, base_url: str | None = No
     entries = registry()
     prefix, _, rest = alias.partition("/")
     if alias not in entries and prefix in _patterns() and rest:
-        return _from_entry(alias, entries[prefix], inspect_model=f"{entries[prefix]['provider']}/{rest}",
-                           base_url=base_url)
+        return _from_entry(
+            alias, entries[prefix], inspect_model=f"{entries[prefix]['provider']}/{rest}", base_url=base_url
+        )
     if alias not in entries or entries[alias]["kind"] == "pattern":
         raise choose("model", alias, known_aliases())
     entry = entries[alias]
     kind = entry["kind"]
     if kind == "retired":
-        raise HarnessError(f"model {alias} was retired by its vendor ({entry['retired']}); "
-                           f"use {' or '.join(entry['replacements'])} (`harness models` lists them)")
+        raise HarnessError(
+            f"model {alias} was retired by its vendor ({entry['retired']}); "
+            f"use {' or '.join(entry['replacements'])} (`harness models` lists them)"
+        )
     if kind in ("oracle", "noop"):
         return ResolvedModel(alias, kind, f"mockllm/{alias}", entry.get("description", ""))
     if kind == "scripted":
@@ -105,10 +108,20 @@ def _from_entry(alias: str, entry: dict[str, Any], *, inspect_model: str, base_u
     requires = (entry["requires"], entry.get("requires_package", entry["requires"])) if "requires" in entry else None
     price_key = entry.get("prices", alias)
     return ResolvedModel(
-        alias, entry["kind"], inspect_model, entry.get("description", ""), provider=entry["provider"],
-        api_key_env=entry.get("api_key_env"), api_key_optional=entry.get("api_key_optional", False),
-        base_url_env=env, base_url=url, price_key=price_key, requires=requires,
-        model_args=dict(entry.get("model_args", {})), generate=dict(entry.get("generate", {})))
+        alias,
+        entry["kind"],
+        inspect_model,
+        entry.get("description", ""),
+        provider=entry["provider"],
+        api_key_env=entry.get("api_key_env"),
+        api_key_optional=entry.get("api_key_optional", False),
+        base_url_env=env,
+        base_url=url,
+        price_key=price_key,
+        requires=requires,
+        model_args=dict(entry.get("model_args", {})),
+        generate=dict(entry.get("generate", {})),
+    )
 
 
 def check_credentials(model: ResolvedModel) -> None:
@@ -116,13 +129,16 @@ def check_credentials(model: ResolvedModel) -> None:
     if not model.needs_api:
         return
     if model.requires and not _importable(model.requires[0]):
-        raise HarnessError(f"model {model.alias}: its provider needs the {model.requires[1]} package "
-                           f"(pip install {model.requires[1]})")
+        raise HarnessError(
+            f"model {model.alias}: its provider needs the {model.requires[1]} package (pip install {model.requires[1]})"
+        )
     if model.api_key_env and not model.api_key_optional and not model.key_set:
         raise HarnessError(f"model {model.alias}: set {model.api_key_env} (its API key) before running")
     if model.kind == "pattern" and not model.base_url:
-        raise HarnessError(f"model {model.alias}: set {model.base_url_env} to the server's URL "
-                           f"(e.g. http://localhost:8000/v1) or pass --base-url")
+        raise HarnessError(
+            f"model {model.alias}: set {model.base_url_env} to the server's URL "
+            f"(e.g. http://localhost:8000/v1) or pass --base-url"
+        )
 
 
 def _importable(module: str) -> bool:
@@ -149,8 +165,11 @@ def price_key(alias: str) -> str:
 
 def price_keys() -> dict[str, str]:
     """inspect model name -> price key, for every registered (non-pattern) API alias."""
-    return {f"{entry['provider']}/{entry['model']}": price_key(alias) for alias, entry in registry().items()
-            if entry["kind"] == "model"}
+    return {
+        f"{entry['provider']}/{entry['model']}": price_key(alias)
+        for alias, entry in registry().items()
+        if entry["kind"] == "model"
+    }
 
 
 def scripted_outputs(script: Path):
@@ -197,19 +216,37 @@ def model_table() -> list[dict[str, str]]:
     for alias, entry in registry().items():
         kind = entry["kind"]
         if kind == "retired":
-            rows.append({"alias": alias, "provider model": "retired", "USD/1M in / cache-hit / out": "-",
-                         "key": "-", "description": f"refused: use {' or '.join(entry['replacements'])}"})
+            rows.append(
+                {
+                    "alias": alias,
+                    "provider model": "retired",
+                    "USD/1M in / cache-hit / out": "-",
+                    "key": "-",
+                    "description": f"refused: use {' or '.join(entry['replacements'])}",
+                }
+            )
             continue
         name = f"{alias}/<model>" if kind == "pattern" else alias
-        model = (resolve(f"{alias}/<model>") if kind == "pattern"
-                 else resolve(alias, script=Path("-")) if kind == "scripted" else resolve(alias))
+        model = (
+            resolve(f"{alias}/<model>")
+            if kind == "pattern"
+            else resolve(alias, script=Path("-"))
+            if kind == "scripted"
+            else resolve(alias)
+        )
         provider = model.inspect_model if model.needs_api else "pseudo-model"
         description = model.description
         if model.base_url_env and model.needs_api:
             description += f"; URL: {model.base_url_env} or --base-url" if kind == "pattern" else ""
-        rows.append({"alias": name, "provider model": provider,
-                     "USD/1M in / cache-hit / out": _price_text(model.price_key), "key": _key_text(model),
-                     "description": description})
+        rows.append(
+            {
+                "alias": name,
+                "provider model": provider,
+                "USD/1M in / cache-hit / out": _price_text(model.price_key),
+                "key": _key_text(model),
+                "description": description,
+            }
+        )
     return rows
 
 

@@ -32,8 +32,7 @@ def build_model(model: ResolvedModel, policy: RetryPolicy, guard: RunGuard | Non
         return get_model(model.inspect_model, memoize=False, **args)
     if model.provider.split("/", 1)[0] in SDK_RETRY_ARG_PROVIDERS:
         args.setdefault("max_retries", 0)
-    instance = get_model(model.inspect_model, base_url=model.base_url, api_key=api_key(model), memoize=False,
-                         **args)
+    instance = get_model(model.inspect_model, base_url=model.base_url, api_key=api_key(model), memoize=False, **args)
     apply_policy(instance.api, policy, guard, key_env=model.api_key_env)
     return instance
 

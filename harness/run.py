@@ -25,8 +25,8 @@ from harness.guard import RunGuard
 from harness.models import ResolvedModel, check_credentials, resolve
 from harness.paths import runs_dir
 from harness.policy import RetryPolicy, policy
-from harness.scaffold import budgets, scaffold_hash
-from harness.suite import SuiteOptions, get_suite, parse_options, suite_names
+from harness.scaffold import budgets
+from harness.suite import SuiteOptions, default_suites, get_suite, parse_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,7 @@ class EvalOutcome:
 
 def expand_suites(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return suite_names()
+        return default_suites()
     for name in names:
         get_suite(name)  # raises with the valid names
     return names
@@ -81,8 +81,7 @@ def suite_options(model: ResolvedModel, suites: list[str], options: dict[str, An
     parsed = {}
     for name in suites:
         definition = get_suite(name)
-        known = {k: v for k, v in values.items() if k in definition.options.model_fields} if len(suites) > 1 \
-            else values
+        known = {k: v for k, v in values.items() if k in definition.options.model_fields} if len(suites) > 1 else values
         parsed[name] = parse_options(definition, known)
     if len(suites) > 1:
         for key in values:
@@ -140,8 +139,6 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     pulled = images.pull(pulls) if pulls else {}
 
     rp = policy()
-    protocols = {name: get_suite(name).protocol for name in suites}
-    hashes = {name: scaffold_hash(name, protocols[name], get_suite(name).system_prompt) for name in suites}
     previous = manifest.read(run_dir)
     spent_before = _spent(run_dir) if previous else 0.0
     guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)
@@ -152,15 +149,29 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "command": req.command or sys.argv,
         "versions": manifest.versions(),
         "model": manifest.model_section(model, plan),
-        "suites": {name: {"options": opts.model_dump(), "dataset": get_suite(name).dataset_info(opts),
-                          "protocol": protocols[name], "scaffold_hash": hashes[name],
-                          "budgets": budgets(name).model_dump()}
-                   for name, opts in options.items()},
-        "images": {"base": {base: images.image_id(base)}, "built": {tag: images.image_id(tag) for tag in built},
-                   "pulled": pulled},
+        "suites": {
+            name: {
+                "options": opts.model_dump(),
+                "dataset": get_suite(name).dataset_info(opts),
+                "protocol": get_suite(name).protocol,
+                "scaffold_hash": get_suite(name).scaffold_hash(),
+                "budgets": budgets(name).model_dump(),
+            }
+            for name, opts in options.items()
+        },
+        "images": {
+            "base": {base: images.image_id(base)},
+            "built": {tag: images.image_id(tag) for tag in built},
+            "pulled": pulled,
+        },
         "policy": {"hash": rp.hash, **rp.model_dump()},
-        "run": {"epochs": req.epochs, "seed": req.seed, "max_samples": req.max_samples,
-                "max_sandboxes": req.max_sandboxes, "cost_cap_usd": req.cost_cap},
+        "run": {
+            "epochs": req.epochs,
+            "seed": req.seed,
+            "max_samples": req.max_samples,
+            "max_sandboxes": req.max_sandboxes,
+            "cost_cap_usd": req.cost_cap,
+        },
         "resumed": bool(previous),
     }
     manifest.write(run_dir, record)
@@ -168,7 +179,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     tasks = []
     for name, opts in options.items():
         task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
-        task.metadata = {**(task.metadata or {}), "scaffold_hash": hashes[name], "policy_hash": rp.hash}
+        task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
         task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
         tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
@@ -184,8 +195,13 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             fail_on_error=False,
             retry_attempts=1,
             display=display,  # type: ignore[arg-type]
-            metadata={"harness_run_id": run_id, "model_alias": model.alias, "policy_hash": rp.hash,
-                      "price_key": model.price_key, "price_plans": _price_plans(model, req, plan)},
+            metadata={
+                "harness_run_id": run_id,
+                "model_alias": model.alias,
+                "policy_hash": rp.hash,
+                "price_key": model.price_key,
+                "price_plans": _price_plans(model, req, plan),
+            },
             log_dir_allow_dirty=True,
             sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
             **_generate_kwargs(rp, model, req.seed),
@@ -198,8 +214,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             if hook is not None:
                 hook(run_dir, opts)
     if guard.stopped_by == "api":
-        raise HarnessError(f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
-                           f"continue with `harness eval --resume {run_id}` and the same options")
+        raise HarnessError(
+            f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
+            f"continue with `harness eval --resume {run_id}` and the same options"
+        )
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
 
 
@@ -224,8 +242,15 @@ def _spent(run_dir: Path) -> float:
     return float(samples[["cost_usd", "judge_cost_usd"]].fillna(0).to_numpy().sum())
 
 
-def _finish(run_dir: Path, record: dict[str, Any], samples: pd.DataFrame, plan: str | None, guard: RunGuard,
-            success: bool, planned: int) -> None:
+def _finish(
+    run_dir: Path,
+    record: dict[str, Any],
+    samples: pd.DataFrame,
+    plan: str | None,
+    guard: RunGuard,
+    success: bool,
+    planned: int,
+) -> None:
     """Complete the manifest from the samples table: samples, cost, response models; stop reason, end time."""
     from harness.results.calls import response_models
 
@@ -240,8 +265,9 @@ def _finish(run_dir: Path, record: dict[str, Any], samples: pd.DataFrame, plan: 
     if guard.stop_reason is not None:
         total = summary["cost_usd"]
         spent = f"${total:.4f}" if total is not None else "unknown"
-        logger.warning("harness: run %s stopped starting samples: %s; cost so far %s", run_dir.name,
-                       guard.stop_reason, spent)
+        logger.warning(
+            "harness: run %s stopped starting samples: %s; cost so far %s", run_dir.name, guard.stop_reason, spent
+        )
 
 
 def _task_args(options: SuiteOptions) -> dict[str, Any]:

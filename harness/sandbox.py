@@ -36,8 +36,9 @@ def _defaults() -> dict[str, Any]:
         raise HarnessError(f"{DEFAULT_COMPOSE}: needs services.default") from ex
 
 
-def compose_config(image: str, limits: SandboxLimits = SandboxLimits(),
-                   extra_services: dict[str, dict[str, Any]] | None = None) -> ComposeConfig:
+def compose_config(
+    image: str, limits: SandboxLimits = SandboxLimits(), extra_services: dict[str, dict[str, Any]] | None = None
+) -> ComposeConfig:
     """The compose config for one sandbox running `image` with the defaults and `limits` applied."""
     service = dict(_defaults())
     service["image"] = image
@@ -60,8 +61,9 @@ def compose_config(image: str, limits: SandboxLimits = SandboxLimits(),
     return ComposeConfig.model_validate({"services": services})
 
 
-def sandbox_spec(image: str, limits: SandboxLimits = SandboxLimits(),
-                 extra_services: dict[str, dict[str, Any]] | None = None) -> SandboxEnvironmentSpec:
+def sandbox_spec(
+    image: str, limits: SandboxLimits = SandboxLimits(), extra_services: dict[str, dict[str, Any]] | None = None
+) -> SandboxEnvironmentSpec:
     """An inspect `SandboxEnvironmentSpec` for a docker sandbox running `image`."""
     return SandboxEnvironmentSpec("docker", compose_config(image, limits, extra_services))
 

@@ -47,17 +47,29 @@ def tar_dir(local: Path, mode: int | None = None) -> bytes:
     return tar_files(local, mode=mode)
 
 
-async def upload(sandbox: SandboxEnvironment, dest: str, local: Path | None = None,
-                 extra: Mapping[str, bytes] | None = None, *, before: str = "", after: str = "",
-                 user: str | None = None, timeout: int = 120) -> None:
+async def upload(
+    sandbox: SandboxEnvironment,
+    dest: str,
+    local: Path | None = None,
+    extra: Mapping[str, bytes] | None = None,
+    *,
+    before: str = "",
+    after: str = "",
+    user: str | None = None,
+    timeout: int = 120,
+) -> None:
     """Unpack `local`'s contents and `extra` files at `dest` (created if missing), in one exec.
 
     `before` and `after` are shell snippets run in the same exec (e.g. removing stale files, making log dirs).
     """
     quoted = shlex.quote(dest)
     steps = [s for s in (before, f"mkdir -p {quoted} && tar -x -C {quoted}", after) if s]
-    result = await sandbox.exec(["sh", "-c", " && ".join(f"{{ {s}; }}" for s in steps)],
-                                input=tar_files(local, extra), user=user, timeout=timeout)
+    result = await sandbox.exec(
+        ["sh", "-c", " && ".join(f"{{ {s}; }}" for s in steps)],
+        input=tar_files(local, extra),
+        user=user,
+        timeout=timeout,
+    )
     if not result.success:
         raise HarnessError(f"copying {local or 'files'} to {dest} in the sandbox failed: {result.stderr.strip()[:300]}")
 
@@ -70,8 +82,10 @@ async def upload_dir(sandbox: SandboxEnvironment, local: Path, dest: str, timeou
 async def read_files(sandbox: SandboxEnvironment, paths: Sequence[str], timeout: int = 120) -> dict[str, str | None]:
     """The text of each of `paths` (None when missing), in one exec; falls back to one read per file when the
     container lacks `base64`."""
-    script = "; ".join(f"if [ -f {shlex.quote(p)} ]; then printf '%s ' {i}; base64 < {shlex.quote(p)} | tr -d '\\n'; "
-                       f"echo; fi" for i, p in enumerate(paths))
+    script = "; ".join(
+        f"if [ -f {shlex.quote(p)} ]; then printf '%s ' {i}; base64 < {shlex.quote(p)} | tr -d '\\n'; echo; fi"
+        for i, p in enumerate(paths)
+    )
     result = await sandbox.exec(["sh", "-c", script], timeout=timeout)
     if not result.success:
         return {p: await _read_one(sandbox, p) for p in paths}

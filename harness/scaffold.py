@@ -80,17 +80,20 @@ def scaffold_hash(suite: str, protocol: str, system_prompt: str | None = None) -
     scaffold's and so must be part of the hash.
     """
     cfg = config()
-    payload = {"version": cfg.version, "system_prompt": (system_prompt or cfg.system_prompt).strip(),
-               "protocol": protocol, **cfg.protocols[protocol].model_dump(),
-               "budgets": budgets(suite).model_dump()}
+    payload = {
+        "version": cfg.version,
+        "system_prompt": (system_prompt or cfg.system_prompt).strip(),
+        "protocol": protocol,
+        **cfg.protocols[protocol].model_dump(),
+        "budgets": budgets(suite).model_dump(),
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def task_limits(suite: str) -> dict[str, Any]:
     """Keyword arguments for `inspect_ai.Task` that enforce the suite's budgets."""
     b = budgets(suite)
-    limits: dict[str, Any] = {"turn_limit": b.max_steps,
-                              "config": GenerateConfig(max_tool_output=b.max_tool_output)}
+    limits: dict[str, Any] = {"turn_limit": b.max_steps, "config": GenerateConfig(max_tool_output=b.max_tool_output)}
     if b.max_tokens:
         limits["token_limit"] = b.max_tokens
     if b.time_limit:
@@ -108,7 +111,7 @@ def truncate_middle(text: str, max_bytes: int) -> str:
         return text
     marker_size = len(OMITTED.format(omitted=len(data)).encode())
     keep = max(0, max_bytes - marker_size)
-    head, tail = data[: keep // 2], data[len(data) - (keep - keep // 2):]
+    head, tail = data[: keep // 2], data[len(data) - (keep - keep // 2) :]
     marker = OMITTED.format(omitted=len(data) - len(head) - len(tail))
     return head.decode("utf-8", errors="ignore") + marker + tail.decode("utf-8", errors="ignore")
 
@@ -123,9 +126,17 @@ def bounded(tool: Tool, max_bytes: int) -> Tool:
         result = await inner(*args, **kwargs)
         return truncate_middle(result, max_bytes) if isinstance(result, str) else result
 
-    return ToolDef(execute, name=tdef.name, description=tdef.description, parameters=tdef.parameters,
-                   parallel=tdef.parallel, viewer=tdef.viewer, model_input=tdef.model_input, max_output=0,
-                   options=tdef.options).as_tool()
+    return ToolDef(
+        execute,
+        name=tdef.name,
+        description=tdef.description,
+        parameters=tdef.parameters,
+        parallel=tdef.parallel,
+        viewer=tdef.viewer,
+        model_input=tdef.model_input,
+        max_output=0,
+        options=tdef.options,
+    ).as_tool()
 
 
 def _tool(name: str, b: Budgets) -> Tool:
@@ -137,9 +148,9 @@ def _tool(name: str, b: Budgets) -> Tool:
     raise HarnessError(f"{SCAFFOLD_FILE}: unknown tool {name!r}; valid: bash_session, text_editor")
 
 
-def scaffold_solver(suite: str, protocol: str,
-                    extra_tools: Sequence[Tool | ToolSource] = (),
-                    system_prompt: str | None = None) -> Solver:
+def scaffold_solver(
+    suite: str, protocol: str, extra_tools: Sequence[Tool | ToolSource] = (), system_prompt: str | None = None
+) -> Solver:
     """The scaffold as an inspect solver for `suite` under `protocol` (shell, mcp or single_turn)."""
     cfg = config()
     if protocol not in cfg.protocols:

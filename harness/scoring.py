@@ -15,15 +15,30 @@ from inspect_ai.scorer import Metric, SampleScore, Score, metric
 INFRA_ERROR = "infra_error"
 
 
-def verdict(value: float, *, passed: bool | None = None, strict: bool | None = None,
-            infra_error: str | None = None, answer: str | None = None, explanation: str | None = None,
-            **details: Any) -> Score:
+def verdict(
+    value: float,
+    *,
+    passed: bool | None = None,
+    strict: bool | None = None,
+    infra_error: str | None = None,
+    answer: str | None = None,
+    explanation: str | None = None,
+    **details: Any,
+) -> Score:
     """A score in the harness contract. `infra_error` forces value 0 and marks the sample as not valid."""
     if infra_error:
         value, passed = 0.0, False
-    return Score(value=float(value), answer=answer, explanation=explanation,
-                 metadata={"passed": bool(value >= 1.0) if passed is None else passed, "strict": strict,
-                           INFRA_ERROR: infra_error, **details})
+    return Score(
+        value=float(value),
+        answer=answer,
+        explanation=explanation,
+        metadata={
+            "passed": bool(value >= 1.0) if passed is None else passed,
+            "strict": strict,
+            INFRA_ERROR: infra_error,
+            **details,
+        },
+    )
 
 
 def _infra(score: SampleScore) -> bool:

@@ -10,7 +10,6 @@ Usage is set on every output (default 100 in / 20 out) so no tokenizer download 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,19 +18,14 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, GenerateConfig, 
 from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
 from pydantic import ValidationError
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, read_json
 
 Script = dict[str, list[dict[str, Any]]]
 USAGE = ModelUsage(input_tokens=100, output_tokens=20, total_tokens=120)
 
 
 def load_script(path: Path) -> Script:
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError as ex:
-        raise HarnessError(f"--script {path}: no such file") from ex
-    except json.JSONDecodeError as ex:
-        raise HarnessError(f"--script {path}: not valid JSON ({ex.msg} at line {ex.lineno})") from ex
+    data = read_json(path, "--script")
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise HarnessError(f"--script {path}: expected an object mapping sample ids (or '*') to lists of turns")
     for turns in data.values():
@@ -41,11 +35,14 @@ def load_script(path: Path) -> Script:
 
 
 def to_output(turn: dict[str, Any], index: int) -> ModelOutput:
-    calls = [ToolCall(id=f"call_{index}_{i}", function=c["function"], arguments=c.get("arguments", {}))
-             for i, c in enumerate(turn.get("tool_calls", []))]
+    calls = [
+        ToolCall(id=f"call_{index}_{i}", function=c["function"], arguments=c.get("arguments", {}))
+        for i, c in enumerate(turn.get("tool_calls", []))
+    ]
     output = ModelOutput.from_message(
         ChatMessageAssistant(content=turn.get("content", ""), tool_calls=calls or None, model="scripted"),
-        stop_reason="tool_calls" if calls else "stop")
+        stop_reason="tool_calls" if calls else "stop",
+    )
     output.model = "scripted"
     output.usage = usage(turn.get("usage"))
     return output
@@ -61,15 +58,18 @@ def usage(spec: dict[str, Any] | None, where: str = "script") -> ModelUsage:
         err = ex.errors()[0]
         raise HarnessError(f"{where}: turn usage {'.'.join(map(str, err['loc']))}: {err['msg']}") from ex
     if "total_tokens" not in spec:
-        u.total_tokens = (u.input_tokens + u.output_tokens + (u.input_tokens_cache_read or 0)
-                          + (u.input_tokens_cache_write or 0))
+        u.total_tokens = (
+            u.input_tokens + u.output_tokens + (u.input_tokens_cache_read or 0) + (u.input_tokens_cache_write or 0)
+        )
     return u
 
 
-def output_function(script: Script) -> Callable[[list[ChatMessage], list[ToolInfo], ToolChoice, GenerateConfig],
-                                                ModelOutput]:
-    def next_output(messages: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
-                    config: GenerateConfig) -> ModelOutput:
+def output_function(
+    script: Script,
+) -> Callable[[list[ChatMessage], list[ToolInfo], ToolChoice, GenerateConfig], ModelOutput]:
+    def next_output(
+        messages: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
+    ) -> ModelOutput:
         from inspect_ai.log._samples import sample_active
 
         active = sample_active()

@@ -14,16 +14,29 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from inspect_ai import Task
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError, choose
 from harness.images import ImageSpec
 from harness.paths import PACKAGE_DATA
+from harness.scaffold import scaffold_hash
 
 SUITES_FILE = PACKAGE_DATA / "suites.toml"
+
+
+def _split_names(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [name.strip() for item in value for name in str(item).split(",") if name.strip()]
+    return value
+
+
+NameList = Annotated[list[str], BeforeValidator(_split_names)]
+"""An option naming several things (`--task-ids a,b`, repeated, or both)."""
 
 
 class SuiteOptions(BaseModel):
@@ -71,15 +84,24 @@ class SuiteDef:
     after_run: Callable[[Path, Any], None] | None = None
     """Called with the run directory and the options after the results tables are written (suite exports)."""
 
+    def scaffold_hash(self) -> str:
+        """The hash of the scaffold as this suite's model experiences it (its own system prompt included)."""
+        return scaffold_hash(self.name, self.protocol, self.system_prompt)
+
 
 @cache
-def _registry() -> dict[str, dict[str, str]]:
+def _registry() -> dict[str, dict[str, Any]]:
     with SUITES_FILE.open("rb") as f:
         return tomllib.load(f)
 
 
 def suite_names() -> list[str]:
     return list(_registry())
+
+
+def default_suites() -> list[str]:
+    """What `--suite all` runs: every suite but the opt-in variants (`all = false` in suites.toml)."""
+    return [name for name, entry in _registry().items() if entry.get("all", True)]
 
 
 def describe_suites() -> dict[str, str]:

@@ -9,7 +9,6 @@ from typing import Any
 
 from inspect_ai import Task, task
 
-from harness.scaffold import scaffold_hash
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
@@ -19,5 +18,5 @@ def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
     built = definition.build_task(request)
-    built.metadata = {**(built.metadata or {}), "scaffold_hash": scaffold_hash(suite, definition.protocol)}
+    built.metadata = {**(built.metadata or {}), "scaffold_hash": definition.scaffold_hash()}
     return built

@@ -46,23 +46,40 @@ def _table(df: pd.DataFrame, expect_pass: bool) -> pd.DataFrame:
         infra = r.get("infra_error") if isinstance(r.get("infra_error"), str) else None
         passed = bool(r.get("passed")) if r.get("passed") is not None and not pd.isna(r.get("passed")) else False
         strict = r.get("strict")
-        rows.append({"task": r["task"], "epoch": int(r.get("epoch", 1)), "expected": "pass" if expect_pass else "fail",
-                     "passed": passed, "strict": None if strict is None or pd.isna(strict) else bool(strict),
-                     "infra_error": infra, "error": str(r["error"])[:60] if failed else None,
-                     "ok": passed == expect_pass and not infra and not failed})
+        rows.append(
+            {
+                "task": r["task"],
+                "epoch": int(r.get("epoch", 1)),
+                "expected": "pass" if expect_pass else "fail",
+                "passed": passed,
+                "strict": None if strict is None or pd.isna(strict) else bool(strict),
+                "infra_error": infra,
+                "error": str(r["error"])[:60] if failed else None,
+                "ok": passed == expect_pass and not infra and not failed,
+            }
+        )
     return pd.DataFrame(rows, columns=["task", "epoch", "expected", "passed", "strict", "infra_error", "error", "ok"])
 
 
-def validate(suite: str, solver: str = "both", options: dict[str, Any] | None = None, *,
-             display: str | None = None, command: list[str] | None = None) -> list[Validation]:
+def validate(
+    suite: str,
+    solver: str = "both",
+    options: dict[str, Any] | None = None,
+    *,
+    display: str | None = None,
+    command: list[str] | None = None,
+) -> list[Validation]:
     """Run the oracle and/or the no-op on `suite` and judge each task against what it must score."""
     from harness.results import load
     from harness.run import EvalRequest, run_eval
 
     results = []
     for agent in agents_for(solver):
-        outcome = run_eval(EvalRequest(model=agent, suites=[suite], options=dict(options or {}), display=display,
-                                       command=command or []))
+        outcome = run_eval(
+            EvalRequest(
+                model=agent, suites=[suite], options=dict(options or {}), display=display, command=command or []
+            )
+        )
         table = _table(load([outcome.run_dir / "logs"]), EXPECT_PASS[agent])
         results.append(Validation(agent, outcome.run_dir, table, bool(len(table)) and bool(table["ok"].all())))
     return results
@@ -77,7 +94,9 @@ def render(results: list[Validation]) -> str:
         out.append(v.table.to_markdown(index=False) if not v.table.empty else "(no samples)")
         passed = int(v.table["passed"].sum()) if not v.table.empty else 0
         infra = int(v.table["infra_error"].notna().sum()) if not v.table.empty else 0
-        out.append(f"\n{v.agent}: {passed}/{len(v.table)} passed, {infra} infrastructure errors; expected "
-                   f"{len(v.table) if expect else 0}/{len(v.table)}: {'OK' if v.ok else 'FAILED'}"
-                   f"  (run directory: {v.run_dir})\n")
+        out.append(
+            f"\n{v.agent}: {passed}/{len(v.table)} passed, {infra} infrastructure errors; expected "
+            f"{len(v.table) if expect else 0}/{len(v.table)}: {'OK' if v.ok else 'FAILED'}"
+            f"  (run directory: {v.run_dir})\n"
+        )
     return "\n".join(out)

@@ -33,26 +33,42 @@ BREAK_VERIFIER = "rm -rf /logs/verifier && mkdir -p /logs && touch /logs/verifie
 
 
 def _bash(command: str, usage: dict[str, int]) -> dict[str, Any]:
-    return {"tool_calls": [{"function": "bash_session", "arguments": {"action": "type_submit", "input": command}}],
-            "usage": usage}
+    return {
+        "tool_calls": [{"function": "bash_session", "arguments": {"action": "type_submit", "input": command}}],
+        "usage": usage,
+    }
 
 
 def _submit(usage: dict[str, int], answer: str = "done") -> dict[str, Any]:
     return {"tool_calls": [{"function": "submit", "arguments": {"answer": answer}}], "usage": usage}
 
 
-FLASH_HELLO = [{"input_tokens": 1000, "input_tokens_cache_read": 4000, "output_tokens": 300, "reasoning_tokens": 200},
-               {"input_tokens": 500, "input_tokens_cache_read": 5000, "output_tokens": 100, "reasoning_tokens": 50}]
-FLASH_SUM = {"input_tokens": 10_000, "input_tokens_cache_read": 8_000_000, "output_tokens": 1000,
-             "reasoning_tokens": 900}
+FLASH_HELLO = [
+    {"input_tokens": 1000, "input_tokens_cache_read": 4000, "output_tokens": 300, "reasoning_tokens": 200},
+    {"input_tokens": 500, "input_tokens_cache_read": 5000, "output_tokens": 100, "reasoning_tokens": 50},
+]
+FLASH_SUM = {
+    "input_tokens": 10_000,
+    "input_tokens_cache_read": 8_000_000,
+    "output_tokens": 1000,
+    "reasoning_tokens": 900,
+}
 PRO_TURNS = [
     {"input_tokens": 30_000, "input_tokens_cache_read": 60_000, "output_tokens": 6000, "reasoning_tokens": 5000},
-    {"input_tokens": 10_000, "input_tokens_cache_read": 40_000, "output_tokens": 2000, "reasoning_tokens": 1000}]
+    {"input_tokens": 10_000, "input_tokens_cache_read": 40_000, "output_tokens": 2000, "reasoning_tokens": 1000},
+]
 GPT_TURN = {"input_tokens": 100_000, "input_tokens_cache_read": 20_000, "output_tokens": 5000, "reasoning_tokens": 4000}
 GPT_SUBMIT = {"input_tokens": 1000, "output_tokens": 100}
-OPUS_TURNS = [{"input_tokens": 50_000, "input_tokens_cache_write": 10_000, "input_tokens_cache_read": 20_000,
-               "output_tokens": 8000, "reasoning_tokens": 6000},
-              {"input_tokens": 10_000, "input_tokens_cache_read": 60_000, "output_tokens": 2000}]
+OPUS_TURNS = [
+    {
+        "input_tokens": 50_000,
+        "input_tokens_cache_write": 10_000,
+        "input_tokens_cache_read": 20_000,
+        "output_tokens": 8000,
+        "reasoning_tokens": 6000,
+    },
+    {"input_tokens": 10_000, "input_tokens_cache_read": 60_000, "output_tokens": 2000},
+]
 
 SCRIPTS: dict[str, dict[str, list[dict[str, Any]]]] = {
     "deepseek-v4-flash": {
@@ -72,28 +88,32 @@ SCRIPTS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "sum-numbers": [_bash(SUM, OPUS_TURNS[0]), _submit(OPUS_TURNS[1])],
     },
 }
-PASSES = {"deepseek-v4-flash": {"hello-file": 1.0, "sum-numbers": 0.0},
-          "deepseek-v4-pro": {"hello-file": 1.0, "sum-numbers": 1.0},
-          "gpt-5.4": {"hello-file": 0.0, "sum-numbers": 0.0},
-          "claude-opus-4-6": {"hello-file": 1.0, "sum-numbers": 1.0}}
+PASSES = {
+    "deepseek-v4-flash": {"hello-file": 1.0, "sum-numbers": 0.0},
+    "deepseek-v4-pro": {"hello-file": 1.0, "sum-numbers": 1.0},
+    "gpt-5.4": {"hello-file": 0.0, "sum-numbers": 0.0},
+    "claude-opus-4-6": {"hello-file": 1.0, "sum-numbers": 1.0},
+}
 INFRA_ERRORS = {("gpt-5.4", "hello-file"): "AddTestsDirError"}
 
 
 def expected_costs(on: date) -> dict[str, dict[str, float]]:
     """USD per (model, task), by hand from the turns above and the published prices (USD per 1M tokens)."""
-    flash_hello = (1500 * 0.14 + 9000 * 0.0028 + 400 * 0.28) / 1e6           # 0.0003472
-    flash_sum = (10_000 * 0.14 + 8_000_000 * 0.0028 + 1000 * 0.28) / 1e6     # 0.02408
+    flash_hello = (1500 * 0.14 + 9000 * 0.0028 + 400 * 0.28) / 1e6  # 0.0003472
+    flash_sum = (10_000 * 0.14 + 8_000_000 * 0.0028 + 1000 * 0.28) / 1e6  # 0.02408
     if on < date(2026, 12, 31):  # V4-Pro launch discount
-        pro = (40_000 * 0.435 + 100_000 * 0.003625 + 8000 * 0.87) / 1e6      # 0.0247225
+        pro = (40_000 * 0.435 + 100_000 * 0.003625 + 8000 * 0.87) / 1e6  # 0.0247225
     else:  # full price; no cache-hit price published, so cache reads bill as input
-        pro = (40_000 * 1.74 + 100_000 * 1.74 + 8000 * 3.48) / 1e6           # 0.27144
-    gpt = (100_000 * 2.5 + 20_000 * 0.25 + 5000 * 15) / 1e6                  # 0.33
-    gpt_hello = gpt + (1000 * 2.5 + 100 * 15) / 1e6                           # 0.334
-    opus = (60_000 * 5 + 10_000 * 6.25 + 80_000 * 0.5 + 10_000 * 25) / 1e6   # 0.6525
-    return {"deepseek-v4-flash": {"hello-file": flash_hello, "sum-numbers": flash_sum},
-            "deepseek-v4-pro": {"hello-file": pro, "sum-numbers": pro},
-            "gpt-5.4": {"hello-file": gpt_hello, "sum-numbers": gpt},
-            "claude-opus-4-6": {"hello-file": opus, "sum-numbers": opus}}
+        pro = (40_000 * 1.74 + 100_000 * 1.74 + 8000 * 3.48) / 1e6  # 0.27144
+    gpt = (100_000 * 2.5 + 20_000 * 0.25 + 5000 * 15) / 1e6  # 0.33
+    gpt_hello = gpt + (1000 * 2.5 + 100 * 15) / 1e6  # 0.334
+    opus = (60_000 * 5 + 10_000 * 6.25 + 80_000 * 0.5 + 10_000 * 25) / 1e6  # 0.6525
+    return {
+        "deepseek-v4-flash": {"hello-file": flash_hello, "sum-numbers": flash_sum},
+        "deepseek-v4-pro": {"hello-file": pro, "sum-numbers": pro},
+        "gpt-5.4": {"hello-file": gpt_hello, "sum-numbers": gpt},
+        "claude-opus-4-6": {"hello-file": opus, "sum-numbers": opus},
+    }
 
 
 def register_pseudo_models(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,8 +153,15 @@ def run_one(alias: str, directory: Path) -> Path:
     from harness.run import EvalRequest, run_eval
 
     script = write_script(alias, directory / alias / "script.json")
-    outcome = run_eval(EvalRequest(model=alias, suites=["terminal_bench"], script=script, run_id=f"fixture-{alias}",
-                                   options={"tasks_dir": str(task_copy(directory / alias))}))
+    outcome = run_eval(
+        EvalRequest(
+            model=alias,
+            suites=["terminal_bench"],
+            script=script,
+            run_id=f"fixture-{alias}",
+            options={"tasks_dir": str(task_copy(directory / alias))},
+        )
+    )
     if not outcome.success:
         raise RuntimeError(f"{alias}: the fixture run failed ({outcome.run_dir})")
     return outcome.run_dir
@@ -143,8 +170,13 @@ def run_one(alias: str, directory: Path) -> Path:
 def start(alias: str, directory: Path) -> subprocess.Popen[str]:
     """Run one pseudo-model in a child process (the runs of several models then overlap)."""
     env = {**os.environ, "HARNESS_RESULTS_DIR": str(directory / "results"), "INSPECT_DISPLAY": "none"}
-    return subprocess.Popen([sys.executable, __file__, str(directory), alias], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, __file__, str(directory), alias],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def finish(process: subprocess.Popen[str]) -> Path:

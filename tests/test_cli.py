@@ -18,26 +18,37 @@ def test_suites_lists_one_line_each() -> None:
     out = run_cli("suites")
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
-    assert names == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench"]
+    assert names == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench", "livecodebench_agentic"]
+
+
+def test_suite_all_leaves_out_the_opt_in_variants() -> None:
+    from harness.run import expand_suites
+
+    assert expand_suites(["all"]) == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench"]
+    assert expand_suites(["livecodebench_agentic"]) == ["livecodebench_agentic"]
 
 
 def test_models_lists_aliases() -> None:
     out = run_cli("models")
     assert out.returncode == 0
     assert {"oracle", "noop", "scripted", "deepseek-v4-pro", "gpt-5.4"} <= {
-        line.split()[0] for line in out.stdout.splitlines()}
+        line.split()[0] for line in out.stdout.splitlines()
+    }
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["eval", "--suite", "nope"], "unknown suite 'nope'; valid: "),
-    (["eval", "--model", "nope"], "unknown model 'nope'; valid: "),
-    (["eval", "--suite", "terminal_bench", "--frobnicate", "3"], "unknown option --frobnicate; valid: "),
-    (["eval", "--suite", "terminal_bench", "--tasks-dir", "/does/not/exist"], "--tasks-dir /does/not/exist"),
-    (["eval", "--model", "scripted", "--suite", "terminal_bench"], "needs --script"),
-    (["eval", "--model", "scripted", "--script", "/no/such.json", "--suite", "terminal_bench"], "no such file"),
-    (["eval", "--limit", "zero"], "invalid int value"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["eval", "--suite", "nope"], "unknown suite 'nope'; valid: "),
+        (["eval", "--model", "nope"], "unknown model 'nope'; valid: "),
+        (["eval", "--suite", "terminal_bench", "--frobnicate", "3"], "unknown option --frobnicate; valid: "),
+        (["eval", "--suite", "terminal_bench", "--tasks-dir", "/does/not/exist"], "--tasks-dir /does/not/exist"),
+        (["eval", "--model", "scripted", "--suite", "terminal_bench"], "needs --script"),
+        (["eval", "--model", "scripted", "--script", "/no/such.json", "--suite", "terminal_bench"], "no such file"),
+        (["eval", "--limit", "zero"], "invalid int value"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_input_is_one_line_error(args: list[str], expected: str, results_dir) -> None:
     out = run_cli(*args)
     assert out.returncode == 2, out.stderr

@@ -52,14 +52,24 @@ def test_unknown_plan_is_a_one_line_error() -> None:
 def test_deepseek_cache_hits_are_read_from_its_usage_fields_and_priced() -> None:
     output = ModelOutput.from_content("deepseek-v4-pro", "x")
     output.usage = ModelUsage(input_tokens=1_000_000, output_tokens=200_000, total_tokens=1_200_000)
-    normalize_usage(output, {"usage": {"prompt_tokens": 1_000_000, "completion_tokens": 200_000,
-                                       "prompt_cache_hit_tokens": 900_000, "prompt_cache_miss_tokens": 100_000}})
+    normalize_usage(
+        output,
+        {
+            "usage": {
+                "prompt_tokens": 1_000_000,
+                "completion_tokens": 200_000,
+                "prompt_cache_hit_tokens": 900_000,
+                "prompt_cache_miss_tokens": 100_000,
+            }
+        },
+    )
     assert output.usage.input_tokens == 100_000 and output.usage.input_tokens_cache_read == 900_000
     # 0.1M miss x 0.435 + 0.9M hit x 0.003625 + 0.2M out x 0.87
     assert usage_cost("deepseek-v4-pro", output.usage) == pytest.approx(0.0435 + 0.0032625 + 0.174)
     # the same tokens without cache hits would cost 0.435 + 0.174: caching changes input cost ~120x here
-    assert usage_cost("deepseek-v4-pro", ModelUsage(input_tokens=1_000_000, output_tokens=200_000)) == \
-        pytest.approx(0.609)
+    assert usage_cost("deepseek-v4-pro", ModelUsage(input_tokens=1_000_000, output_tokens=200_000)) == pytest.approx(
+        0.609
+    )
 
 
 def test_usage_without_deepseek_fields_is_left_alone() -> None:
@@ -70,10 +80,12 @@ def test_usage_without_deepseek_fields_is_left_alone() -> None:
 
 
 def test_anthropic_cache_reads_and_writes() -> None:
-    usage = ModelUsage(input_tokens=10_000, output_tokens=1_000, input_tokens_cache_read=50_000,
-                       input_tokens_cache_write=20_000)
+    usage = ModelUsage(
+        input_tokens=10_000, output_tokens=1_000, input_tokens_cache_read=50_000, input_tokens_cache_write=20_000
+    )
     assert usage_cost("claude-opus-4-6", usage) == pytest.approx(
-        (10_000 * 5 + 1_000 * 25 + 50_000 * 0.5 + 20_000 * 6.25) / 1e6)
+        (10_000 * 5 + 1_000 * 25 + 50_000 * 0.5 + 20_000 * 6.25) / 1e6
+    )
 
 
 def test_gemini_long_context_tier_applies_per_call() -> None:

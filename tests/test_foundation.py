@@ -36,14 +36,27 @@ def test_oracle_scores_one_and_noop_zero(docker_engine, results_dir) -> None:
 
 def test_scripted_model_drives_the_scaffold_through_tool_calls(docker_engine, results_dir, tmp_path) -> None:
     script = tmp_path / "script.json"
-    script.write_text(json.dumps({
-        "hello-file": [
-            {"tool_calls": [{"function": "bash_session", "arguments": {
-                "action": "type_submit", "input": "echo 'Hello, world!' > /app/hello.txt"}}]},
-            {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]},
-        ],
-        "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "skip"}}]}],
-    }))
+    script.write_text(
+        json.dumps(
+            {
+                "hello-file": [
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "bash_session",
+                                "arguments": {
+                                    "action": "type_submit",
+                                    "input": "echo 'Hello, world!' > /app/hello.txt",
+                                },
+                            }
+                        ]
+                    },
+                    {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]},
+                ],
+                "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "skip"}}]}],
+            }
+        )
+    )
     run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script, options=TB_TWO))
     assert scores(run.run_dir) == {"hello-file": 1.0, "sum-numbers": 0.0}
 

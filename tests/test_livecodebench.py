@@ -100,13 +100,21 @@ def _release_dir(tmp_path: Path) -> tuple[Path, dataset.ReleaseConfig]:
     data.mkdir()
     (data / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:6]))
     (data / "test2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[6:]))
-    files = {name: dataset.FileInfo(sha256=dataset.sha256_file(data / name), size=(data / name).stat().st_size,
-                                    rows=len((data / name).read_text().splitlines()))
-             for name in ("test.jsonl", "test2.jsonl")}
+    files = {
+        name: dataset.FileInfo(
+            sha256=dataset.sha256_file(data / name),
+            size=(data / name).stat().st_size,
+            rows=len((data / name).read_text().splitlines()),
+        )
+        for name in ("test.jsonl", "test2.jsonl")
+    }
     base = dataset.release_config()
-    config = dataset.ReleaseConfig(dataset=base.dataset, revision=base.revision, files=files,
-                                   releases={"release_v1": ["test.jsonl"], "release_v2": ["test.jsonl", "test2.jsonl"],
-                                             "v2": ["test2.jsonl"]})
+    config = dataset.ReleaseConfig(
+        dataset=base.dataset,
+        revision=base.revision,
+        files=files,
+        releases={"release_v1": ["test.jsonl"], "release_v2": ["test.jsonl", "test2.jsonl"], "v2": ["test2.jsonl"]},
+    )
     return data, config
 
 
@@ -133,8 +141,10 @@ def test_download_uses_the_pinned_revision_and_checks_the_hash(tmp_path: Path, m
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
     problems = dataset.load_problems(data="full", release="release_v2", config=config)
     assert len(problems) == 10
-    assert calls == [("livecodebench/code_generation_lite", name, "dataset", config.revision)
-                     for name in ("test.jsonl", "test2.jsonl")]
+    assert calls == [
+        ("livecodebench/code_generation_lite", name, "dataset", config.revision)
+        for name in ("test.jsonl", "test2.jsonl")
+    ]
     assert len(config.revision) == 40
     (data / "test2.jsonl").write_text((data / "test2.jsonl").read_text().replace("abba", "abbb"))
     with pytest.raises(HarnessError, match=r"SHA-256 .* does not match the pinned"):
@@ -170,8 +180,12 @@ def test_bad_rows_name_the_file_line_and_field(tmp_path: Path) -> None:
 def test_contest_date_window_is_inclusive_and_recorded() -> None:
     suite = get_suite("livecodebench")
     options = parse_options(suite, {"start_date": "2024-01-15", "end_date": "2024-09-21"})
-    ids = [p.question_id for p in dataset.load_problems(data="sample", release="release_v6",
-                                                        start_date=date(2024, 1, 15), end_date=date(2024, 9, 21))]
+    ids = [
+        p.question_id
+        for p in dataset.load_problems(
+            data="sample", release="release_v6", start_date=date(2024, 1, 15), end_date=date(2024, 9, 21)
+        )
+    ]
     assert ids == ["90002", "90003", "9001_B", "fxc002_c"]
     info = suite.dataset_info(options)
     assert (info["start_date"], info["end_date"], info["problems"]) == ("2024-01-15", "2024-09-21", 4)
@@ -187,11 +201,23 @@ def test_full_data_manifest_names_revision_and_file_hashes(tmp_path: Path) -> No
     info = get_suite("livecodebench").dataset_info
     assert "revision" not in info(parse_options(get_suite("livecodebench"), {}))  # samples: the fixture file
     config = dataset.release_config()
-    assert config.releases["release_v6"] == ["test.jsonl", "test2.jsonl", "test3.jsonl", "test4.jsonl",
-                                             "test5.jsonl", "test6.jsonl"]
+    assert config.releases["release_v6"] == [
+        "test.jsonl",
+        "test2.jsonl",
+        "test3.jsonl",
+        "test4.jsonl",
+        "test5.jsonl",
+        "test6.jsonl",
+    ]
     assert sum(config.files[f].rows for f in config.releases["release_v6"]) == 1055
-    assert [sum(config.files[f].rows for f in config.releases[f"release_v{n}"]) for n in range(1, 7)] == \
-        [400, 511, 612, 713, 880, 1055]
+    assert [sum(config.files[f].rows for f in config.releases[f"release_v{n}"]) for n in range(1, 7)] == [
+        400,
+        511,
+        612,
+        713,
+        880,
+        1055,
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -201,14 +227,18 @@ def test_full_data_manifest_names_revision_and_file_hashes(tmp_path: Path) -> No
 def test_prompts_follow_lcb_runner_templates() -> None:
     assert SYSTEM_MESSAGE.startswith("You are an expert Python programmer.")
     stdin = user_prompt("Add two numbers.", "")
-    assert stdin == ("### Question:\nAdd two numbers.\n\n### Format: Read the inputs from stdin solve the problem "
-                     "and write the answer to stdout (do not directly test on the sample inputs). Enclose your code "
-                     "within delimiters as follows. Ensure that when the python program runs, it reads the inputs, "
-                     "runs the algorithm and writes output to STDOUT.\n```python\n# YOUR CODE HERE\n```\n\n"
-                     "### Answer: (use the provided format with backticks)\n\n")
+    assert stdin == (
+        "### Question:\nAdd two numbers.\n\n### Format: Read the inputs from stdin solve the problem "
+        "and write the answer to stdout (do not directly test on the sample inputs). Enclose your code "
+        "within delimiters as follows. Ensure that when the python program runs, it reads the inputs, "
+        "runs the algorithm and writes output to STDOUT.\n```python\n# YOUR CODE HERE\n```\n\n"
+        "### Answer: (use the provided format with backticks)\n\n"
+    )
     leetcode = user_prompt("Two sum.", "class Solution:\n    def f(self):\n        ")
-    assert "### Format: You will use the following starter code to write the solution to the problem and enclose " \
-           "your code within delimiters.\n```python\nclass Solution:\n    def f(self):\n        \n```\n\n" in leetcode
+    assert (
+        "### Format: You will use the following starter code to write the solution to the problem and enclose "
+        "your code within delimiters.\n```python\nclass Solution:\n    def f(self):\n        \n```\n\n" in leetcode
+    )
     sample = dataset.to_sample(dataset.load_problems(data="sample", release="release_v6")[0])
     assert sample.input[0].content.startswith("### Question:\n")
     assert {"difficulty", "platform", "contest_date", "tests_file", "n_tests"} <= set(sample.metadata)
@@ -249,10 +279,10 @@ def test_pass_at_k_matches_the_unbiased_estimator() -> None:
 # grading semantics (the grader script, in-process on the host)
 
 
-def grade(grader, code: str, inputs: list[str], outputs: list[str], fn_name: str | None = None,
-          timeout: int = 6) -> dict:
-    return grader.grade({"code": code, "inputs": inputs, "outputs": outputs, "fn_name": fn_name,
-                         "timeout": timeout})
+def grade(
+    grader, code: str, inputs: list[str], outputs: list[str], fn_name: str | None = None, timeout: int = 6
+) -> dict:
+    return grader.grade({"code": code, "inputs": inputs, "outputs": outputs, "fn_name": fn_name, "timeout": timeout})
 
 
 def test_every_fixture_variant_gets_its_verdict(grader) -> None:
@@ -264,18 +294,21 @@ def test_every_fixture_variant_gets_its_verdict(grader) -> None:
             assert classify(response) == expected, (question_id, variant, response)
 
 
-@pytest.mark.parametrize(("printed", "expected", "verdict"), [
-    ("2.5", "2.5000000000", True),            # tokens equal as Decimals
-    ("1e3", "1000", True),                    # Decimal("1e3") == Decimal("1000")
-    ("0.30000000000000004", "0.3", -2),       # no epsilon
-    ("1 2 3   \n\n\n", "1 2 3\n", True),      # the whole output and each line are stripped
-    ("  7\n8  ", "7\n8\n", True),
-    ("7\n\n8", "7\n8", -2),                   # an inner blank line changes the line count
-    ("YES", "yes", -2),                       # case-sensitive
-    ("1, 2", "1 2", -2),                      # "1," is not a Decimal
-    ("NaN", "nan", -2),                       # Decimal NaN never equals NaN
-    ("nan", "nan", True),                     # identical lines match before any Decimal comparison
-])
+@pytest.mark.parametrize(
+    ("printed", "expected", "verdict"),
+    [
+        ("2.5", "2.5000000000", True),  # tokens equal as Decimals
+        ("1e3", "1000", True),  # Decimal("1e3") == Decimal("1000")
+        ("0.30000000000000004", "0.3", -2),  # no epsilon
+        ("1 2 3   \n\n\n", "1 2 3\n", True),  # the whole output and each line are stripped
+        ("  7\n8  ", "7\n8\n", True),
+        ("7\n\n8", "7\n8", -2),  # an inner blank line changes the line count
+        ("YES", "yes", -2),  # case-sensitive
+        ("1, 2", "1 2", -2),  # "1," is not a Decimal
+        ("NaN", "nan", -2),  # Decimal NaN never equals NaN
+        ("nan", "nan", True),  # identical lines match before any Decimal comparison
+    ],
+)
 def test_stdout_comparison_rules(grader, printed, expected, verdict) -> None:
     response = grade(grader, f"import sys\nsys.stdout.write({printed!r})\n", ["\n"], [expected])
     assert response["results"] == [verdict]
@@ -283,13 +316,15 @@ def test_stdout_comparison_rules(grader, printed, expected, verdict) -> None:
 
 def test_call_based_rules(grader) -> None:
     solution = "class Solution:\n    def f(self, a, b):\n        return {body}\n"
-    cases = [("(a, b)", "[1, 2]", [True]),                  # tuples are compared as lists
-             ("[a, b]", "[1, 2]", [True]),
-             ("(a + b) / 2", "1.5", [True]),
-             ("(a + b) / 2 + 1e-12", "1.5", [False]),        # exact equality
-             ("a + b", "3.0", [True]),                       # 3 == 3.0 in Python
-             ("str(a + b)", "3", [False]),
-             ("defaultdict(int)[a] + Counter([b])[b] + len(List.__name__)", "5", [True])]  # the prelude imports
+    cases = [
+        ("(a, b)", "[1, 2]", [True]),  # tuples are compared as lists
+        ("[a, b]", "[1, 2]", [True]),
+        ("(a + b) / 2", "1.5", [True]),
+        ("(a + b) / 2 + 1e-12", "1.5", [False]),  # exact equality
+        ("a + b", "3.0", [True]),  # 3 == 3.0 in Python
+        ("str(a + b)", "3", [False]),
+        ("defaultdict(int)[a] + Counter([b])[b] + len(List.__name__)", "5", [True]),
+    ]  # the prelude imports
     for body, expected, want in cases:
         response = grade(grader, solution.format(body=body), ["1\n2"], [expected], fn_name="f")
         assert response["results"] == want, body
@@ -335,15 +370,20 @@ def test_timeouts(grader) -> None:
 
 
 def test_programs_that_end_the_process_get_no_result(grader) -> None:
-    died = grade(grader, "import sys\nclass Solution:\n    def f(self, x):\n        sys.exit(1)", ["1", "2"],
-                 ["1", "2"], fn_name="f")
+    died = grade(
+        grader,
+        "import sys\nclass Solution:\n    def f(self, x):\n        sys.exit(1)",
+        ["1", "2"],
+        ["1", "2"],
+        fn_name="f",
+    )
     assert died["results"] == [-1, -1] and died["phase"] == "died"
     missing = grade(grader, "class Solution:\n    def g(self, x):\n        return x", ["1"], ["1"], fn_name="f")
     assert missing["results"] == [-4] and missing["phase"] == "compile"
 
 
 def test_big_integers_and_deep_recursion_are_allowed(grader) -> None:
-    assert grade(grader, "print(7 ** 8000)", ["\n"], [str(7 ** 8000)])["results"] == [True]
+    assert grade(grader, "print(7 ** 8000)", ["\n"], [str(7**8000)])["results"] == [True]
     deep = "def d(n):\n    return 0 if n == 0 else 1 + d(n - 1)\nprint(d(20000))"
     assert grade(grader, deep, ["\n"], ["20000"])["results"] == [True]
 
@@ -357,7 +397,12 @@ def test_processes_left_behind_do_not_delay_the_result(grader) -> None:
 def test_options_reach_the_log_as_json_values() -> None:
     from harness.run import _task_args
 
-    options = parse_options(get_suite("livecodebench"), {"start_date": "2024-08-01", "data_dir": "/data/lcb",
-                                                         "release": "v6"})
-    assert _task_args(options) == {"release": "v6", "start_date": "2024-08-01", "data_dir": "/data/lcb",
-                                   "data": "sample"}
+    options = parse_options(
+        get_suite("livecodebench"), {"start_date": "2024-08-01", "data_dir": "/data/lcb", "release": "v6"}
+    )
+    assert _task_args(options) == {
+        "release": "v6",
+        "start_date": "2024-08-01",
+        "data_dir": "/data/lcb",
+        "data": "sample",
+    }

@@ -60,7 +60,10 @@ def test_tool_names_map_explicitly() -> None:
     assert split_tool("mcp-server-code-runner_run-code") == ("mcp-server-code-runner", "run-code")
     assert split_tool("desktop-commander_read_file") == ("desktop-commander", "read_file")
     assert split_tool("wikipedia_get_article") == ("wikipedia", "get_article")  # not installed: not checked
-    for bad, message in [("filesystem", "not of the form"), ("nosuch_tool", "does not list"),
-                         ("calculator_integrate", "has no tool 'integrate'")]:
+    for bad, message in [
+        ("filesystem", "not of the form"),
+        ("nosuch_tool", "does not list"),
+        ("calculator_integrate", "has no tool 'integrate'"),
+    ]:
         with pytest.raises(HarnessError, match=message):
             split_tool(bad)

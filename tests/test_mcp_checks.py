@@ -34,11 +34,14 @@ def test_answer_checks_are_case_and_whitespace_insensitive() -> None:
     assert not asyncio.run(run_checks([excludes], "Marco Ruiz and Lena Vogt"))[0].passed
 
 
-@pytest.mark.parametrize(("check", "message"), [
-    ({"kind": "answer_psychic"}, "is not one of"),
-    ({"kind": "answer_contains"}, "needs values"),
-    ({"kind": "command_output", "cmd": ["true"]}, "equals or contains"),
-])
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        ({"kind": "answer_psychic"}, "is not one of"),
+        ({"kind": "answer_contains"}, "needs values"),
+        ({"kind": "command_output", "cmd": ["true"]}, "equals or contains"),
+    ],
+)
 def test_bad_checks_are_refused(check, message) -> None:
     with pytest.raises(ValueError, match=message):
         validate_checks([check])

@@ -14,8 +14,18 @@ from suites.mcp_atlas import dataset
 from suites.mcp_atlas.catalog import split_tool, unavailable_reason
 from suites.mcp_atlas.task import Options, dataset_info, samples, tasks
 
-SAMPLE_IDS = ["5c6d7e8f9a", "8d9eaf0b1c", "a0b1c2d3e4", "e5f6d7c8b9", "3c4d5e6f7a", "9d0e1f2a3b", "4b5c6d7e8f",
-              "c6d7e8f9a0", "7a8b9c0d1e", "2b3c4d5e6f"]
+SAMPLE_IDS = [
+    "5c6d7e8f9a",
+    "8d9eaf0b1c",
+    "a0b1c2d3e4",
+    "e5f6d7c8b9",
+    "3c4d5e6f7a",
+    "9d0e1f2a3b",
+    "4b5c6d7e8f",
+    "c6d7e8f9a0",
+    "7a8b9c0d1e",
+    "2b3c4d5e6f",
+]
 
 
 def real_rows(shared_data: Path) -> list[dict[str, str]]:
@@ -28,11 +38,17 @@ def test_real_sample_tasks_parse(shared_data) -> None:
     found = dataset.load_file(shared_data / "mcp-atlas" / "sample_tasks.csv")
     assert [t.task_id for t in found] == SAMPLE_IDS
     pet = found[0]
-    assert pet.claims[2] == ("The difference in profit between the first five weeks at the pet store and the last "
-                             "five weeks was $340.40.")
-    assert [c.name for c in pet.tool_calls] == ["filesystem_list_allowed_directories", "filesystem_list_directory",
-                                                "filesystem_read_file", "calculator_calculate",
-                                                "calculator_calculate", "calculator_calculate"]
+    assert pet.claims[2] == (
+        "The difference in profit between the first five weeks at the pet store and the last five weeks was $340.40."
+    )
+    assert [c.name for c in pet.tool_calls] == [
+        "filesystem_list_allowed_directories",
+        "filesystem_list_directory",
+        "filesystem_read_file",
+        "calculator_calculate",
+        "calculator_calculate",
+        "calculator_calculate",
+    ]
     assert pet.tool_calls[0].output == "Allowed directories:\n/data"
     assert pet.tool_calls[3].arguments == {"expression": "(6080+6477+6068+6871+6735)/5"}
     assert found[6].enabled_tools[1] == "brave_brave_web_search"  # old name, mapped through the catalog's aliases
@@ -56,20 +72,30 @@ def test_python_literal_fields_parse(shared_data, tmp_path) -> None:
     assert dataset.load_file(path)[0].enabled_tools[0] == "filesystem_read_file"
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("ENABLED_TOOLS", "[\"filesystem_read_file\", ", "field ENABLED_TOOLS is malformed"),
-    ("TRAJECTORY", "[{\"role\": \"assistant\"", "field TRAJECTORY is malformed"),
-    ("TRAJECTORY", "{\"role\": \"assistant\"}", "field TRAJECTORY is not a list"),
-    ("GTFA_CLAIMS", "['a claim', 'unterminated]", "field GTFA_CLAIMS is malformed"),
-    ("GTFA_CLAIMS", "", "holds no claims"),
-    ("PROMPT", "", "field PROMPT is empty"),
-    ("ENABLED_TOOLS", "[\"nosuchserver_do_it\"]", "names server 'nosuchserver'"),
-    ("ENABLED_TOOLS", "[\"filesystem_teleport\"]", "has no tool 'teleport'"),
-    ("TRAJECTORY", '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "nosuch_x", '
-                   '"arguments": "{}"}}]}]', "TRAJECTORY: tool 'nosuch_x' names server 'nosuch'"),
-    ("TRAJECTORY", '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "calculator_calculate", '
-                   '"arguments": "{2+2"}}]}]', "field TRAJECTORY is malformed"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("ENABLED_TOOLS", '["filesystem_read_file", ', "field ENABLED_TOOLS is malformed"),
+        ("TRAJECTORY", '[{"role": "assistant"', "field TRAJECTORY is malformed"),
+        ("TRAJECTORY", '{"role": "assistant"}', "field TRAJECTORY is not a list"),
+        ("GTFA_CLAIMS", "['a claim', 'unterminated]", "field GTFA_CLAIMS is malformed"),
+        ("GTFA_CLAIMS", "", "holds no claims"),
+        ("PROMPT", "", "field PROMPT is empty"),
+        ("ENABLED_TOOLS", '["nosuchserver_do_it"]', "names server 'nosuchserver'"),
+        ("ENABLED_TOOLS", '["filesystem_teleport"]', "has no tool 'teleport'"),
+        (
+            "TRAJECTORY",
+            '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "nosuch_x", "arguments": "{}"}}]}]',
+            "TRAJECTORY: tool 'nosuch_x' names server 'nosuch'",
+        ),
+        (
+            "TRAJECTORY",
+            '[{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "calculator_calculate", '
+            '"arguments": "{2+2"}}]}]',
+            "field TRAJECTORY is malformed",
+        ),
+    ],
+)
 def test_malformed_row_is_one_clear_error(shared_data, tmp_path, field, value, expected) -> None:
     rows = real_rows(shared_data)[:2]
     rows[1][field] = value
@@ -104,9 +130,18 @@ def test_tasks_needing_unavailable_servers_are_skipped_with_reason_and_counted(s
     assert by_id["8d9eaf0b1c"].sandbox is None and by_id["5c6d7e8f9a"].sandbox is not None
     # the agent gets only enabled tools whose server runs here; the rest are recorded, not silently lost
     pet = by_id["5c6d7e8f9a"].metadata
-    assert pet["agent_tools"][:7] == [f"filesystem_{t}" for t in (
-        "read_file", "read_multiple_files", "list_directory", "directory_tree", "search_files", "get_file_info",
-        "list_allowed_directories")]
+    assert pet["agent_tools"][:7] == [
+        f"filesystem_{t}"
+        for t in (
+            "read_file",
+            "read_multiple_files",
+            "list_directory",
+            "directory_tree",
+            "search_files",
+            "get_file_info",
+            "list_allowed_directories",
+        )
+    ]
     assert "calculator_calculate" in pet["agent_tools"]
     assert pet["dropped_tools"][0] == "wikipedia_search_wikipedia"
     info = dataset_info(options)
@@ -143,8 +178,12 @@ def test_hf_loader_pins_revision_and_checks_digest(shared_data, tmp_path, monkey
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
     with pytest.raises(HarnessError, match="is not the pinned"):
         tasks(Options(data="full"))
-    assert asked == {"repo_id": "ScaleAI/MCP-Atlas", "filename": "MCP-Atlas.parquet", "repo_type": "dataset",
-                     "revision": dataset.HF_REVISION}
+    assert asked == {
+        "repo_id": "ScaleAI/MCP-Atlas",
+        "filename": "MCP-Atlas.parquet",
+        "repo_type": "dataset",
+        "revision": dataset.HF_REVISION,
+    }
     monkeypatch.setattr(dataset, "HF_SHA256", dataset.sha256_file(parquet))
     assert [t.task_id for t in tasks(Options(data="full", limit=3))] == SAMPLE_IDS[:3]
 
@@ -154,12 +193,23 @@ def test_bundled_set_is_the_same_row_format(tmp_path) -> None:
     assert len(found) >= 10
     servers = {split_tool(c.name)[0] for t in found for c in t.tool_calls}
     assert {"filesystem", "git", "sqlite", "memory"} <= servers
-    assert all(t.checks and t.final_answer and t.data in (None, *[p.name for p in dataset.FIXTURES_DIR.iterdir()])
-               for t in found)
+    assert all(
+        t.checks and t.final_answer and t.data in (None, *[p.name for p in dataset.FIXTURES_DIR.iterdir()])
+        for t in found
+    )
     # the same rows written as MCP-Atlas CSV (JSON strings) load to the same tasks
-    rows = [{"TASK": t.task_id, "ENABLED_TOOLS": json.dumps(t.enabled_tools), "PROMPT": t.prompt,
-             "TRAJECTORY": json.dumps(t.trajectory), "GTFA_CLAIMS": json.dumps(t.claims),
-             "CHECKS": json.dumps(t.checks), "DATA": t.data or ""} for t in found]
+    rows = [
+        {
+            "TASK": t.task_id,
+            "ENABLED_TOOLS": json.dumps(t.enabled_tools),
+            "PROMPT": t.prompt,
+            "TRAJECTORY": json.dumps(t.trajectory),
+            "GTFA_CLAIMS": json.dumps(t.claims),
+            "CHECKS": json.dumps(t.checks),
+            "DATA": t.data or "",
+        }
+        for t in found
+    ]
     pd.DataFrame(rows).to_csv(tmp_path / "bundled.csv", index=False)
     assert dataset.load_file(tmp_path / "bundled.csv") == found
 
@@ -187,8 +237,9 @@ def test_replay_mode_skips_only_tasks_with_nothing_to_replay(shared_data) -> Non
 
 def test_sandbox_network_only_with_online_and_an_internet_server(shared_data) -> None:
     data = shared_data / "mcp-atlas"
-    options = Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data",
-                      task_ids=["e5f6d7c8b9", "5c6d7e8f9a"])
+    options = Options(
+        data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data", task_ids=["e5f6d7c8b9", "5c6d7e8f9a"]
+    )
 
     def network_modes(opts: Options) -> dict[str, str | None]:
         return {str(s.id): s.sandbox.config.services["default"].network_mode for s in samples(opts)}

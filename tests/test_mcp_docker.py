@@ -33,6 +33,13 @@ def mcp_image(docker_engine) -> str:
     return images.ensure_built([sandbox.image()])[0]
 
 
+TOP_CUSTOMER_QUERY = (
+    "SELECT c.name, SUM(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id "
+    "GROUP BY c.id ORDER BY 2 DESC LIMIT 1"
+)
+WEEKLY_SALES_ANSWER = "First five weeks: $6,446.20 on average; last five: $6,786.60; difference $340.40."
+
+
 def sample_scores(run_dir: Path) -> dict[str, dict]:
     from inspect_ai.log import read_eval_log
 
@@ -41,8 +48,12 @@ def sample_scores(run_dir: Path) -> dict[str, dict]:
     for log_file in logs:
         for s in read_eval_log(str(log_file)).samples or []:
             score = next(iter(s.scores.values()))
-            out[str(s.id)] = {"value": score.value, "error": s.error, **(score.metadata or {}),
-                              "mismatches": [c for c in s.metadata.get("replay", []) if c["status"] == "mismatch"]}
+            out[str(s.id)] = {
+                "value": score.value,
+                "error": s.error,
+                **(score.metadata or {}),
+                "mismatches": [c for c in s.metadata.get("replay", []) if c["status"] == "mismatch"],
+            }
     return out
 
 
@@ -77,29 +88,52 @@ def test_oracle_passes_and_noop_fails_every_offline_task(mcp_image, results_dir)
 
 def test_scripted_model_uses_server_prefixed_mcp_tools(mcp_image, results_dir, tmp_path) -> None:
     script = tmp_path / "script.json"
-    script.write_text(json.dumps({
-        "offline-sqlite-top-customer": [
-            {"tool_calls": [{"function": "sqlite_list_tables", "arguments": {}}]},
-            {"tool_calls": [{"function": "sqlite_read_query", "arguments": {"query": (
-                "SELECT c.name, SUM(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id "
-                "GROUP BY c.id ORDER BY 2 DESC LIMIT 1")}}]},
-            {"tool_calls": [{"function": "submit", "arguments": {"answer": "Aiko Tanaka, 430.5 in total"}}]},
-        ],
-        "offline-git-commit-todo": [
-            {"tool_calls": [{"function": "git_git_add", "arguments": {"repo_path": "/data/repos/garden",
-                                                                      "files": ["TODO.md"]}}]},
-            {"tool_calls": [{"function": "git_git_commit", "arguments": {"repo_path": "/data/repos/garden",
-                                                                         "message": "Add TODO list"}}]},
-            {"tool_calls": [{"function": "submit", "arguments": {"answer": "committed"}}]},
-        ],
-        "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "I could not do it"}}]}],
-    }))
+    script.write_text(
+        json.dumps(
+            {
+                "offline-sqlite-top-customer": [
+                    {"tool_calls": [{"function": "sqlite_list_tables", "arguments": {}}]},
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "sqlite_read_query",
+                                "arguments": {"query": TOP_CUSTOMER_QUERY},
+                            }
+                        ]
+                    },
+                    {"tool_calls": [{"function": "submit", "arguments": {"answer": "Aiko Tanaka, 430.5 in total"}}]},
+                ],
+                "offline-git-commit-todo": [
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "git_git_add",
+                                "arguments": {"repo_path": "/data/repos/garden", "files": ["TODO.md"]},
+                            }
+                        ]
+                    },
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "git_git_commit",
+                                "arguments": {"repo_path": "/data/repos/garden", "message": "Add TODO list"},
+                            }
+                        ]
+                    },
+                    {"tool_calls": [{"function": "submit", "arguments": {"answer": "committed"}}]},
+                ],
+                "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "I could not do it"}}]}],
+            }
+        )
+    )
     ids = "offline-sqlite-top-customer,offline-git-commit-todo,offline-memory-dentist"
     run = run_eval(EvalRequest(model="scripted", suites=["mcp_atlas"], script=script, options={"task_ids": ids}))
     got = sample_scores(run.run_dir)
-    assert {k: v["value"] for k, v in got.items()} == {"offline-sqlite-top-customer": 1.0,
-                                                      "offline-git-commit-todo": 1.0,
-                                                      "offline-memory-dentist": 0.0}
+    assert {k: v["value"] for k, v in got.items()} == {
+        "offline-sqlite-top-customer": 1.0,
+        "offline-git-commit-todo": 1.0,
+        "offline-memory-dentist": 0.0,
+    }
     assert got["offline-git-commit-todo"]["checks"][0]["passed"]
     # the model is offered exactly the task's enabled tools, under MCP-Atlas's <server>_<tool> names, plus submit
     dentist = next(t for t in dataset.bundled() if t.task_id == "offline-memory-dentist")
@@ -111,24 +145,54 @@ def test_scripted_model_and_scripted_judge_on_real_rows(mcp_image, shared_data, 
     rows = {t.task_id: t for t in dataset.load_file(data / "sample_tasks.csv")}
     pet, invest = rows["5c6d7e8f9a"].claims, rows["4b5c6d7e8f"].claims
     script = tmp_path / "script.json"
-    script.write_text(json.dumps({
-        "5c6d7e8f9a": [
-            {"tool_calls": [{"function": "filesystem_read_text_file",
-                             "arguments": {"path": "/data/Pet Care 2023 Weekly Financials.csv", "head": 3}}]},
-            {"tool_calls": [{"function": "calculator_calculate", "arguments": {"expression": "6786.6-6446.2"}}]},
-            {"tool_calls": [{"function": "submit", "arguments": {
-                "answer": "First five weeks: $6,446.20 on average; last five: $6,786.60; difference $340.40."}}]},
-        ],
-        "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "About 22k after one year."}}]}],
-    }))
+    script.write_text(
+        json.dumps(
+            {
+                "5c6d7e8f9a": [
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "filesystem_read_text_file",
+                                "arguments": {"path": "/data/Pet Care 2023 Weekly Financials.csv", "head": 3},
+                            }
+                        ]
+                    },
+                    {
+                        "tool_calls": [
+                            {"function": "calculator_calculate", "arguments": {"expression": "6786.6-6446.2"}}
+                        ]
+                    },
+                    {
+                        "tool_calls": [
+                            {
+                                "function": "submit",
+                                "arguments": {"answer": WEEKLY_SALES_ANSWER},
+                            }
+                        ]
+                    },
+                ],
+                "*": [{"tool_calls": [{"function": "submit", "arguments": {"answer": "About 22k after one year."}}]}],
+            }
+        )
+    )
     verdicts = {pet[0]: "fulfilled", pet[1]: "fulfilled", pet[2]: "partially_fulfilled"}
     verdicts.update({claim: "fulfilled" for claim in invest[:7]})  # 7 of 10: coverage 0.7, below 0.75
     judge_script = tmp_path / "judge.json"
     judge_script.write_text(json.dumps(verdicts))
-    run = run_eval(EvalRequest(model="scripted", suites=["mcp_atlas"], script=script, options={
-        "tasks_file": str(data / "sample_tasks.csv"), "data_dir": str(data / "data"),
-        "task_ids": "5c6d7e8f9a,4b5c6d7e8f,8d9eaf0b1c", "judge_model": "scripted",
-        "judge_script": str(judge_script)}))
+    run = run_eval(
+        EvalRequest(
+            model="scripted",
+            suites=["mcp_atlas"],
+            script=script,
+            options={
+                "tasks_file": str(data / "sample_tasks.csv"),
+                "data_dir": str(data / "data"),
+                "task_ids": "5c6d7e8f9a,4b5c6d7e8f,8d9eaf0b1c",
+                "judge_model": "scripted",
+                "judge_script": str(judge_script),
+            },
+        )
+    )
     got = sample_scores(run.run_dir)
     assert got["5c6d7e8f9a"]["coverage"] == 0.833 and got["5c6d7e8f9a"]["value"] == 1.0
     assert [c["outcome"] for c in got["5c6d7e8f9a"]["claims"]] == ["fulfilled", "fulfilled", "partially_fulfilled"]
@@ -144,8 +208,9 @@ def test_scripted_model_and_scripted_judge_on_real_rows(mcp_image, shared_data, 
 
 def test_replay_matches_recorded_outputs_of_offline_sample_rows(mcp_image, shared_data) -> None:
     data = shared_data / "mcp-atlas"
-    checks = replay(Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data",
-                            task_ids=REAL_OFFLINE))
+    checks = replay(
+        Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data", task_ids=REAL_OFFLINE)
+    )
     assert [(c.task, c.status) for c in checks if c.status != "match"] == []
     assert len(checks) == 6 + 10
 
@@ -171,8 +236,11 @@ def live_tools_scorer():
 
 
 def test_every_installed_server_starts_and_exposes_the_catalog_tools(mcp_image, tmp_path) -> None:
-    task = Task(dataset=[Sample(input="-", sandbox=sandbox.spec(network=False))], solver=list_live_tools(),
-                scorer=live_tools_scorer())
+    task = Task(
+        dataset=[Sample(input="-", sandbox=sandbox.spec(network=False))],
+        solver=list_live_tools(),
+        scorer=live_tools_scorer(),
+    )
     log = inspect_eval(task, model="mockllm/model", display="none", log_dir=str(tmp_path))[0]
     sample = log.samples[0]
     assert sample.error is None, sample.error

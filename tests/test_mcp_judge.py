@@ -20,10 +20,11 @@ def run(coro):
 
 def test_claims_are_extracted_like_upstream() -> None:
     assert judge.extract_claims('["The total is $5.", "abc", "four"]') == ["The total is $5.", "four"]
-    assert judge.extract_claims("['It is “quoted” here.', 'Done — yes']") == ['It is "quoted" here.',
-                                                                          "Done - yes"]
+    assert judge.extract_claims("['It is “quoted” here.', 'Done — yes']") == ['It is "quoted" here.', "Done - yes"]
     assert judge.extract_claims("1. First claim here\n2. Second claim here") == [
-        "First claim here", "Second claim here"]
+        "First claim here",
+        "Second claim here",
+    ]
     assert judge.extract_claims("alpha beta; gamma delta") == ["alpha beta", "gamma delta"]
     assert judge.extract_claims('The film is "Heat".') == ['The film is "Heat']  # upstream's trailing-quote rule
     assert judge.extract_claims(["  - a bullet claim  "]) == ["a bullet claim"]
@@ -38,8 +39,11 @@ def test_prompt_is_fixed_and_versioned() -> None:
     assert cfg.prompt == f"prompts/judge_v{cfg.version}.txt"
     prompt = judge.judge_prompt("The sky is blue.", "It is {blue}.")
     assert "CLAIM TO EVALUATE:\nThe sky is blue.\nMODEL RESPONSE TO ANALYZE:\nIt is {blue}.\nINSTRUCTIONS:" in prompt
-    assert cfg.pass_threshold == 0.75 and cfg.outcomes == {"fulfilled": 1.0, "partially_fulfilled": 0.5,
-                                                           "not_fulfilled": 0.0}
+    assert cfg.pass_threshold == 0.75 and cfg.outcomes == {
+        "fulfilled": 1.0,
+        "partially_fulfilled": 0.5,
+        "not_fulfilled": 0.0,
+    }
 
 
 def test_a_changed_prompt_file_is_refused(monkeypatch, tmp_path) -> None:
@@ -65,12 +69,15 @@ def scripted(outcomes: dict[str, str]):
 CLAIMS = ["The average was $6,446.20.", "The later average was $6,786.60.", "The difference was $340.40."]
 
 
-@pytest.mark.parametrize(("outcomes", "coverage", "passed"), [
-    ({"*": "fulfilled"}, 1.0, True),
-    ({CLAIMS[0]: "fulfilled", CLAIMS[1]: "fulfilled", CLAIMS[2]: "partially_fulfilled"}, 0.833, True),
-    ({CLAIMS[0]: "fulfilled", CLAIMS[1]: "partially_fulfilled", CLAIMS[2]: "not_fulfilled"}, 0.5, False),
-    ({"*": "partially_fulfilled"}, 0.5, False),
-])
+@pytest.mark.parametrize(
+    ("outcomes", "coverage", "passed"),
+    [
+        ({"*": "fulfilled"}, 1.0, True),
+        ({CLAIMS[0]: "fulfilled", CLAIMS[1]: "fulfilled", CLAIMS[2]: "partially_fulfilled"}, 0.833, True),
+        ({CLAIMS[0]: "fulfilled", CLAIMS[1]: "partially_fulfilled", CLAIMS[2]: "not_fulfilled"}, 0.5, False),
+        ({"*": "partially_fulfilled"}, 0.5, False),
+    ],
+)
 def test_coverage_and_pass(outcomes, coverage, passed) -> None:
     result = run(judge.judge_response(scripted(outcomes), CLAIMS, "some answer", price_alias="gemini-3.1-pro"))
     assert result.coverage == coverage and result.passed is passed
@@ -84,8 +91,9 @@ def test_coverage_and_pass(outcomes, coverage, passed) -> None:
 
 def test_exactly_three_quarters_passes() -> None:
     claims = ["claim number one", "claim number two", "claim number three", "claim number four"]
-    result = run(judge.judge_response(scripted({"claim number four": "not_fulfilled", "*": "fulfilled"}), claims,
-                                      "answer"))
+    result = run(
+        judge.judge_response(scripted({"claim number four": "not_fulfilled", "*": "fulfilled"}), claims, "answer")
+    )
     assert result.coverage == 0.75 and result.passed
 
 
@@ -100,16 +108,23 @@ def test_empty_response_scores_zero_without_a_judge_call() -> None:
 
 
 def test_unusable_replies_are_retried_then_an_error() -> None:
-    replies = iter(["not json", json.dumps({"coverage_outcome": "fulfilled", "justification": "ok",
-                                            "claim_text": "c", "confidence_level": 0.9})])
+    replies = iter(
+        [
+            "not json",
+            json.dumps(
+                {"coverage_outcome": "fulfilled", "justification": "ok", "claim_text": "c", "confidence_level": 0.9}
+            ),
+        ]
+    )
 
     def flaky(*_):
         out = ModelOutput.from_message(ChatMessageAssistant(content=next(replies)))
         out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
         return out
 
-    result = run(judge.judge_response(get_model("mockllm/judge", custom_outputs=flaky, memoize=False),
-                                      ["one claim"], "answer"))
+    result = run(
+        judge.judge_response(get_model("mockllm/judge", custom_outputs=flaky, memoize=False), ["one claim"], "answer")
+    )
     assert result.coverage == 1.0 and result.calls == 2
 
     def garbage(*_):
@@ -118,8 +133,11 @@ def test_unusable_replies_are_retried_then_an_error() -> None:
         return out
 
     with pytest.raises(judge.JudgeError, match="unusable after 6 attempts"):
-        run(judge.judge_response(get_model("mockllm/judge", custom_outputs=garbage, memoize=False),
-                                 ["one claim"], "answer"))
+        run(
+            judge.judge_response(
+                get_model("mockllm/judge", custom_outputs=garbage, memoize=False), ["one claim"], "answer"
+            )
+        )
 
 
 def test_fenced_json_reply_is_accepted() -> None:

@@ -65,7 +65,8 @@ def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_models_lists_every_alias_with_provider_prices_and_key_status(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "x")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     assert main(["models"]) == 0

@@ -55,10 +55,14 @@ def run_scaffold(alias: str, base_url: str, tmp_path: Path, guard: RunGuard | No
     resolved = resolve(alias, base_url=base_url)
     rp = fast_policy(max_attempts=2)  # a stray retry fails fast instead of waiting minutes
     model = build_model(resolved, rp, guard)
-    task = Task(dataset=[Sample(id="sum", input="What is 2 + 3?", target="5")],
-                solver=scaffold_solver("mcp_atlas", "mcp", extra_tools=[add()]), scorer=includes())
-    [log] = eval(task, model=model, log_dir=str(tmp_path / "logs"), display="none",
-                 **rp.eval_kwargs(), **resolved.generate)
+    task = Task(
+        dataset=[Sample(id="sum", input="What is 2 + 3?", target="5")],
+        solver=scaffold_solver("mcp_atlas", "mcp", extra_tools=[add()]),
+        scorer=includes(),
+    )
+    [log] = eval(
+        task, model=model, log_dir=str(tmp_path / "logs"), display="none", **rp.eval_kwargs(), **resolved.generate
+    )
     assert log.status == "success", log.error
     return log
 
@@ -70,10 +74,21 @@ def model_events(log: EvalLog) -> list[ModelEvent]:
 
 def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelServer, tmp_path: Path) -> None:
     server.play(
-        Reply(chat_completion(reasoning_content="Use the add tool.", tool_calls=[tool_call("add", {"a": 2, "b": 3})],
-                              usage=deepseek_usage(1000, 50, cache_hit=800))),
-        Reply(chat_completion(reasoning_content="It is 5; submit.", tool_calls=[tool_call("submit", {"answer": "5"})],
-                              model="deepseek-v4-flash", usage=deepseek_usage(1100, 30, cache_hit=1000))),
+        Reply(
+            chat_completion(
+                reasoning_content="Use the add tool.",
+                tool_calls=[tool_call("add", {"a": 2, "b": 3})],
+                usage=deepseek_usage(1000, 50, cache_hit=800),
+            )
+        ),
+        Reply(
+            chat_completion(
+                reasoning_content="It is 5; submit.",
+                tool_calls=[tool_call("submit", {"answer": "5"})],
+                model="deepseek-v4-flash",
+                usage=deepseek_usage(1100, 30, cache_hit=1000),
+            )
+        ),
     )
     guard = RunGuard(price_key="deepseek-v4-pro", plan=None, cost_cap=None)
     log = run_scaffold("deepseek-v4-pro", server.openai_url, tmp_path, guard)
@@ -97,7 +112,9 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelSer
     # cache hits read from DeepSeek's own usage fields, priced at the cache-hit rate
     usages = [e.output.usage for e in model_events(log)]
     assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in usages if u] == [
-        (200, 800, 50), (100, 1000, 30)]
+        (200, 800, 50),
+        (100, 1000, 30),
+    ]
     expected = (200 * 0.435 + 800 * 0.003625 + 50 * 0.87 + 100 * 0.435 + 1000 * 0.003625 + 30 * 0.87) / 1e6
     assert guard.spent == pytest.approx(expected)
     assert KEY not in log.model_dump_json()
@@ -115,8 +132,13 @@ def test_deepseek_forced_tool_choice_becomes_auto_while_thinking(server: FakeMod
 
 def test_deepseek_anthropic_route_round_trips_thinking(server: FakeModelServer, tmp_path: Path) -> None:
     server.play(
-        Reply(anthropic_message(thinking_block("Add them.", "sig-1"), tool_use_block("add", {"a": 2, "b": 3}),
-                                usage=anthropic_usage(900, 40, cache_read=700))),
+        Reply(
+            anthropic_message(
+                thinking_block("Add them.", "sig-1"),
+                tool_use_block("add", {"a": 2, "b": 3}),
+                usage=anthropic_usage(900, 40, cache_read=700),
+            )
+        ),
         Reply(anthropic_message(thinking_block("Submit 5.", "sig-2"), tool_use_block("submit", {"answer": "5"}))),
     )
     guard = RunGuard(price_key="deepseek-v4-pro", plan=None, cost_cap=None)
@@ -140,9 +162,15 @@ def test_openai_compatible_self_hosted_server(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.delenv("OPENAI_COMPATIBLE_API_KEY", raising=False)
     with FakeModelServer() as server:
         monkeypatch.setenv("OPENAI_COMPATIBLE_BASE_URL", server.openai_url)
-        server.play(Reply(chat_completion(tool_calls=[tool_call("submit", {"answer": "5"})],
-                                          model="deepseek-ai/DeepSeek-V4-Flash",
-                                          usage={"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55})))
+        server.play(
+            Reply(
+                chat_completion(
+                    tool_calls=[tool_call("submit", {"answer": "5"})],
+                    model="deepseek-ai/DeepSeek-V4-Flash",
+                    usage={"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
+                )
+            )
+        )
         resolved = resolve("openai-compatible/deepseek-ai/DeepSeek-V4-Flash")
         assert resolved.inspect_model == "openai-api/openai-compatible/deepseek-ai/DeepSeek-V4-Flash"
         log = run_scaffold(resolved.alias, server.openai_url, tmp_path)
@@ -158,9 +186,9 @@ def test_claude_and_gpt_aliases_send_their_vendor_defaults(monkeypatch: pytest.M
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-fake")
     outputs = []
     for alias, reply, effort in (
-            ("claude-opus-4-6", anthropic_message(thinking_block("hm"), text_block("hi"), model="claude-opus-4-6"),
-             "max"),
-            ("gpt-5.4", openai_response("hi", model="gpt-5.4-2026-03-05", cached=40), "xhigh")):
+        ("claude-opus-4-6", anthropic_message(thinking_block("hm"), text_block("hi"), model="claude-opus-4-6"), "max"),
+        ("gpt-5.4", openai_response("hi", model="gpt-5.4-2026-03-05", cached=40), "xhigh"),
+    ):
         # inspect may probe the endpoint first (OpenAI: reasoning-summary support), so every request gets the reply
         with FakeModelServer(responder=lambda request, reply=reply: Reply(reply)) as server:
             resolved = resolve(alias, base_url=server.openai_url if alias.startswith("gpt") else server.anthropic_url)
@@ -179,18 +207,23 @@ def test_claude_and_gpt_aliases_send_their_vendor_defaults(monkeypatch: pytest.M
 
 
 def test_usage_cost_of_the_logged_calls_matches_the_price_table(server: FakeModelServer, tmp_path: Path) -> None:
-    server.play(Reply(chat_completion(tool_calls=[tool_call("submit", {"answer": "5"})],
-                                      usage=deepseek_usage(10_000, 2_000, cache_hit=9_000))))
+    server.play(
+        Reply(
+            chat_completion(
+                tool_calls=[tool_call("submit", {"answer": "5"})], usage=deepseek_usage(10_000, 2_000, cache_hit=9_000)
+            )
+        )
+    )
     log = run_scaffold("deepseek-v4-flash", server.openai_url, tmp_path)
     usage = model_events(log)[0].output.usage
     assert usage is not None
-    assert usage_cost("deepseek-v4-flash", usage) == pytest.approx(
-        (1_000 * 0.14 + 9_000 * 0.0028 + 2_000 * 0.28) / 1e6)
+    assert usage_cost("deepseek-v4-flash", usage) == pytest.approx((1_000 * 0.14 + 9_000 * 0.0028 + 2_000 * 0.28) / 1e6)
     assert json.loads(log.model_dump_json())["eval"]["model_args"] == {"max_retries": 0}
 
 
-def test_malformed_tool_call_json_goes_back_to_the_model_not_to_a_retry(server: FakeModelServer,
-                                                                       tmp_path: Path) -> None:
+def test_malformed_tool_call_json_goes_back_to_the_model_not_to_a_retry(
+    server: FakeModelServer, tmp_path: Path
+) -> None:
     server.play(
         Reply(chat_completion(reasoning_content="call add", tool_calls=[tool_call("add", '{"a": 2, "b": ')])),
         Reply(chat_completion(reasoning_content="retry properly", tool_calls=[tool_call("add", {"a": 2, "b": 3})])),

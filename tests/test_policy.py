@@ -18,11 +18,22 @@ def http_error(status: int, **headers: str) -> Exception:
     return ex
 
 
-@pytest.mark.parametrize(("status", "decision"), [
-    (429, Decision.RETRY), (500, Decision.RETRY), (502, Decision.RETRY), (503, Decision.RETRY),
-    (400, Decision.FAIL), (403, Decision.FAIL), (404, Decision.FAIL), (422, Decision.FAIL), (409, Decision.FAIL),
-    (401, Decision.STOP_RUN), (402, Decision.STOP_RUN),
-])
+@pytest.mark.parametrize(
+    ("status", "decision"),
+    [
+        (429, Decision.RETRY),
+        (500, Decision.RETRY),
+        (502, Decision.RETRY),
+        (503, Decision.RETRY),
+        (400, Decision.FAIL),
+        (403, Decision.FAIL),
+        (404, Decision.FAIL),
+        (422, Decision.FAIL),
+        (409, Decision.FAIL),
+        (401, Decision.STOP_RUN),
+        (402, Decision.STOP_RUN),
+    ],
+)
 def test_classification_by_status(status: int, decision: Decision) -> None:
     assert policy().classify(status, transient=True) is decision
 

@@ -43,8 +43,14 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-fake")
 
 
-def call(server: FakeModelServer, rp: RetryPolicy, *, alias: str = "deepseek-v4-pro",
-         guard: RunGuard | None = None, model_args: dict[str, Any] | None = None) -> ModelOutput:
+def call(
+    server: FakeModelServer,
+    rp: RetryPolicy,
+    *,
+    alias: str = "deepseek-v4-pro",
+    guard: RunGuard | None = None,
+    model_args: dict[str, Any] | None = None,
+) -> ModelOutput:
     resolved = resolve(alias, base_url=server.anthropic_url if "@anthropic" in alias else server.openai_url)
     if model_args:
         resolved = replace(resolved, model_args={**resolved.model_args, **model_args})
@@ -162,10 +168,13 @@ def test_anthropic_route_retries_529_and_honours_retry_after() -> None:
     assert 1.0 <= gap < 1.0 + SLACK
 
 
-@pytest.mark.parametrize(("status", "message"), [
-    (402, "insufficient balance (402): top up the account"),
-    (401, "401 authentication failed): check DEEPSEEK_API_KEY"),
-])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (402, "insufficient balance (402): top up the account"),
+        (401, "401 authentication failed): check DEEPSEEK_API_KEY"),
+    ],
+)
 def test_402_and_401_stop_the_run(status: int, message: str) -> None:
     guard = RunGuard(price_key="deepseek-v4-pro", plan=None, cost_cap=None)
     with FakeModelServer([Error(status), Reply(OK)]) as server, pytest.raises(Exception) as raised:

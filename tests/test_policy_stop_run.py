@@ -23,10 +23,13 @@ def toy(monkeypatch: pytest.MonkeyPatch, results_dir) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-fake-key")
 
 
-@pytest.mark.parametrize(("status", "message"), [
-    (402, "the API account has insufficient balance (402): top up the account"),
-    (401, "the API rejected the key (401 authentication failed): check DEEPSEEK_API_KEY"),
-])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (402, "the API account has insufficient balance (402): top up the account"),
+        (401, "the API rejected the key (401 authentication failed): check DEEPSEEK_API_KEY"),
+    ],
+)
 def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, message: str) -> None:
     request = EvalRequest(model="deepseek-v4-pro", suites=["toy"], max_samples=1, run_id=f"stop-{status}")
     with FakeModelServer(responder=sum_solver(fail_after=1, status=status)) as server:

@@ -17,14 +17,41 @@ from harness.results.tables import SAMPLE_COLUMNS, error_class, summary
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A tidy table: every column of `load()`, defaults for what a row does not set."""
-    defaults = {"run_id": "r1", "suite": "terminal_bench", "epoch": 1, "provider_model": "openai/x", "agent": "model",
-                "passed": None, "strict": None, "limit": None, "error": None, "error_class": None,
-                "infra_error": None, "retries": 0, "api_retries": 0, "model_calls": 0, "unpriced_calls": 0,
-                "response_models": "", "input_tokens": 0, "cache_read_tokens": 0,
-                "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0, "total_tokens": 0,
-                "cost_usd": 0.0, "judge_cost_usd": 0.0, "total_time": 1.0, "working_time": 1.0,
-                "scaffold_hash": "s1", "policy_hash": "p1", "dataset": "d", "dataset_revision": "v1",
-                "started_at": None, "log": "x.eval", "score_metadata": None}
+    defaults = {
+        "run_id": "r1",
+        "suite": "terminal_bench",
+        "epoch": 1,
+        "provider_model": "openai/x",
+        "agent": "model",
+        "passed": None,
+        "strict": None,
+        "limit": None,
+        "error": None,
+        "error_class": None,
+        "infra_error": None,
+        "retries": 0,
+        "api_retries": 0,
+        "model_calls": 0,
+        "unpriced_calls": 0,
+        "response_models": "",
+        "input_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "output_tokens": 0,
+        "reasoning_tokens": 0,
+        "total_tokens": 0,
+        "cost_usd": 0.0,
+        "judge_cost_usd": 0.0,
+        "total_time": 1.0,
+        "working_time": 1.0,
+        "scaffold_hash": "s1",
+        "policy_hash": "p1",
+        "dataset": "d",
+        "dataset_revision": "v1",
+        "started_at": None,
+        "log": "x.eval",
+        "score_metadata": None,
+    }
     out = []
     for r in rows:
         row = {**defaults, **r}
@@ -42,8 +69,10 @@ def flat(text: str) -> str:
 
 
 def binary(model: str, outcomes: list[float], cost: float = 1.0, run_id: str = "r1", **extra: Any) -> list[dict]:
-    return [{"model": model, "task": f"t{i}", "score": s, "cost_usd": cost, "run_id": run_id, **extra}
-            for i, s in enumerate(outcomes)]
+    return [
+        {"model": model, "task": f"t{i}", "score": s, "cost_usd": cost, "run_id": run_id, **extra}
+        for i, s in enumerate(outcomes)
+    ]
 
 
 def test_error_class() -> None:
@@ -54,12 +83,14 @@ def test_error_class() -> None:
 
 
 def test_summary_counts_errors_as_failures_and_excludes_them_in_the_valid_score() -> None:
-    df = frame([
-        {"model": "m", "task": "a", "score": 1.0, "cost_usd": 0.2},
-        {"model": "m", "task": "b", "score": 1.0, "cost_usd": 0.2},
-        {"model": "m", "task": "c", "score": 0.0, "cost_usd": 0.1, "infra_error": "verifier_timeout"},
-        {"model": "m", "task": "d", "score": float("nan"), "cost_usd": 0.1, "error": "RuntimeError('x')"},
-    ])
+    df = frame(
+        [
+            {"model": "m", "task": "a", "score": 1.0, "cost_usd": 0.2},
+            {"model": "m", "task": "b", "score": 1.0, "cost_usd": 0.2},
+            {"model": "m", "task": "c", "score": 0.0, "cost_usd": 0.1, "infra_error": "verifier_timeout"},
+            {"model": "m", "task": "d", "score": float("nan"), "cost_usd": 0.1, "error": "RuntimeError('x')"},
+        ]
+    )
     row = summary(df).iloc[0]
     assert row["score"] == 0.5 and row["score_valid"] == 1.0 and row["n_valid"] == 2
     assert row["errors"] == 2 and row["infra_errors"] == 1
@@ -70,17 +101,26 @@ def test_summary_counts_errors_as_failures_and_excludes_them_in_the_valid_score(
 
 def _registry(tmp_path: Path, body: str) -> claims.Registry:
     path = tmp_path / "claims.toml"
-    path.write_text('[sources.s]\ntitle = "A card"\n[benchmarks.tb]\nname = "TB"\nsuite = "terminal_bench"\n'
-                    "tasks = 89\n" + body)
+    path.write_text(
+        '[sources.s]\ntitle = "A card"\n[benchmarks.tb]\nname = "TB"\nsuite = "terminal_bench"\ntasks = 89\n' + body
+    )
     return claims.load_registry(path)
 
 
 def test_claims_verdicts(tmp_path: Path) -> None:
-    registry = _registry(tmp_path, "".join(
-        f'[[claims]]\nbenchmark = "tb"\nmodel = "{m}"\nvalue = {v}\nsource = "s"\n'
-        for m, v in (("high", 20.0), ("low", 90.0), ("same", 55.0))))
-    df = frame(binary("high", [1] * 8 + [0] * 2) + binary("low", [1] * 5 + [0] * 5)
-               + binary("same", [1] * 5 + [0] * 5) + binary("nobody", [1]))
+    registry = _registry(
+        tmp_path,
+        "".join(
+            f'[[claims]]\nbenchmark = "tb"\nmodel = "{m}"\nvalue = {v}\nsource = "s"\n'
+            for m, v in (("high", 20.0), ("low", 90.0), ("same", 55.0))
+        ),
+    )
+    df = frame(
+        binary("high", [1] * 8 + [0] * 2)
+        + binary("low", [1] * 5 + [0] * 5)
+        + binary("same", [1] * 5 + [0] * 5)
+        + binary("nobody", [1])
+    )
     table = claims.check(df, registry).set_index("model")
     # 8/10: Wilson [0.490162, 0.943318] lies above 20%; 5/10: [0.236593, 0.763407] lies below 90%, contains 55%
     assert table.at["high", "verdict"] == claims.HIGHER
@@ -150,9 +190,11 @@ def test_compare_rejects_a_side_with_two_models() -> None:
 
 def test_route_oracle_single_and_cascade() -> None:
     # cheap: passes t0, fails t1 by hitting a limit (a visible failure) and fails t2 cleanly (a silent one)
-    cheap = [{"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0},
-             {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "limit": "token"},
-             {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0}]
+    cheap = [
+        {"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0},
+        {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "limit": "token"},
+        {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0},
+    ]
     dear = binary("dear", [1, 1, 1], cost=10.0)
     r = route.route(frame(cheap + dear))
     assert r.models == ["cheap", "dear"] and r.requests == 3
@@ -171,11 +213,14 @@ def test_route_oracle_single_and_cascade() -> None:
 
 def test_route_score_metadata_signal_with_fallback() -> None:
     meta = [json.dumps({"public_tests_passed": v}) for v in (True, False)]
-    cheap = [{"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0, "score_metadata": meta[0]},
-             {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "score_metadata": meta[1]},
-             {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0}]
-    r = route.route(frame(cheap + binary("dear", [1, 1, 1], cost=10.0)),
-                    {"terminal_bench": "score_metadata:public_tests_passed"})
+    cheap = [
+        {"model": "cheap", "task": "t0", "score": 1.0, "cost_usd": 1.0, "score_metadata": meta[0]},
+        {"model": "cheap", "task": "t1", "score": 0.0, "cost_usd": 1.0, "score_metadata": meta[1]},
+        {"model": "cheap", "task": "t2", "score": 0.0, "cost_usd": 1.0},
+    ]
+    r = route.route(
+        frame(cheap + binary("dear", [1, 1, 1], cost=10.0)), {"terminal_bench": "score_metadata:public_tests_passed"}
+    )
     p = r.policies.set_index("policy")
     assert p.at["cheap -> dear", "cost_usd"] == 13.0  # t1 escalates on the metadata; t2 falls back (clean finish)
     assert r.fallbacks["terminal_bench"] == 4  # cheap t2 and the three attempts of dear
@@ -191,10 +236,13 @@ def test_route_errors() -> None:
 
 
 def test_report_pareto_and_notes(tmp_path: Path) -> None:
-    df = frame(binary("cheap", [1, 0], cost=1.0) + binary("dear", [1, 1], cost=5.0)
-               + binary("waste", [1, 0], cost=9.0, infra_error="sandbox_died")
-               + binary("mixed", [1, 1], cost=9.0) + [{"model": "mixed", "task": "t2", "score": 1.0, "cost_usd": 9.0,
-                                                       "scaffold_hash": "s2"}])
+    df = frame(
+        binary("cheap", [1, 0], cost=1.0)
+        + binary("dear", [1, 1], cost=5.0)
+        + binary("waste", [1, 0], cost=9.0, infra_error="sandbox_died")
+        + binary("mixed", [1, 1], cost=9.0)
+        + [{"model": "mixed", "task": "t2", "score": 1.0, "cost_usd": 9.0, "scaffold_hash": "s2"}]
+    )
     table = summary(df)
     front = dict(zip(table["model"], report.pareto_frontier(table), strict=True))
     assert front == {"cheap": True, "dear": True, "mixed": False, "waste": False}
@@ -209,8 +257,9 @@ def test_report_pareto_and_notes(tmp_path: Path) -> None:
 
 def test_nightly_gate_flags_a_significant_regression_and_infra_rate() -> None:
     config = nightly.NightlyConfig(version=1, epochs=3, alpha=0.05, max_infra_error_rate=0.1, suites={})
-    base = frame([{"model": "m", "task": f"t{t}", "epoch": e, "score": 1.0, "run_id": "b"}
-                  for t in range(2) for e in (1, 2, 3)])
+    base = frame(
+        [{"model": "m", "task": f"t{t}", "epoch": e, "score": 1.0, "run_id": "b"} for t in range(2) for e in (1, 2, 3)]
+    )
     worse = base.assign(score=0.0, passed=False, run_id="now")
     result = nightly.gate(worse, base, {"subset_version": 1}, config)
     assert [c.suite for c in result.regressions] == ["terminal_bench"]
@@ -238,21 +287,43 @@ def test_report_notes_hook_prints_suite_notes_and_contamination_warnings(tmp_pat
 
     run = tmp_path / "run"
     (run / "logs").mkdir(parents=True)
-    (run / "manifest.json").write_text(json.dumps({"model": {"alias": "m"}, "suites": {"livecodebench": {
-        "dataset": {"notes": ["release v6"], "problem_dates": {"start": "2025-01-01", "end": "2025-05-01"}}}}}))
+    (run / "manifest.json").write_text(
+        json.dumps(
+            {
+                "model": {"alias": "m"},
+                "suites": {
+                    "livecodebench": {
+                        "dataset": {
+                            "notes": ["release v6"],
+                            "problem_dates": {"start": "2025-01-01", "end": "2025-05-01"},
+                        }
+                    }
+                },
+            }
+        )
+    )
     entries = {**models.registry(), "m": {"kind": "model", "knowledge_cutoff": "2025-03-01"}}
     monkeypatch.setattr(models, "registry", lambda: entries)
     df = frame(binary("m", [1, 0], log=str(run / "logs" / "x.eval"), suite="livecodebench"))
     text = report.render(df)
     assert "- livecodebench (r1): release v6" in text
-    assert ("- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's knowledge cutoff "
-            "2025-03-01; part of the window may be contaminated.") in text
+    assert (
+        "- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's knowledge cutoff "
+        "2025-03-01; part of the window may be contaminated."
+    ) in text
     entries["m"]["knowledge_cutoff"] = "2024-12-01"
     assert "contaminated" not in report.render(df)
 
 
-@pytest.mark.parametrize("args", [["compare", "/no/such/run", "/no/such/other"], ["report", "/no/such/run"],
-                                  ["route", "--signal", "vibes", "/tmp"], ["claims", "--claims", "/no/claims.toml"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "/no/such/run", "/no/such/other"],
+        ["report", "/no/such/run"],
+        ["route", "--signal", "vibes", "/tmp"],
+        ["claims", "--claims", "/no/claims.toml"],
+    ],
+)
 def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, tmp_path: Path, monkeypatch) -> None:
     from harness.cli import main
 
@@ -265,11 +336,18 @@ def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, t
 def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: Path) -> None:
     from harness.scripted import USAGE, load_script, to_output
 
-    turn = {"content": "x", "usage": {"input_tokens": 900, "input_tokens_cache_read": 4000, "output_tokens": 150,
-                                      "reasoning_tokens": 60}}
+    turn = {
+        "content": "x",
+        "usage": {"input_tokens": 900, "input_tokens_cache_read": 4000, "output_tokens": 150, "reasoning_tokens": 60},
+    }
     usage = to_output(turn, 0).usage
-    assert (usage.input_tokens, usage.input_tokens_cache_read, usage.output_tokens, usage.reasoning_tokens,
-            usage.total_tokens) == (900, 4000, 150, 60, 5050)
+    assert (
+        usage.input_tokens,
+        usage.input_tokens_cache_read,
+        usage.output_tokens,
+        usage.reasoning_tokens,
+        usage.total_tokens,
+    ) == (900, 4000, 150, 60, 5050)
     assert to_output({"content": "y"}, 1).usage == USAGE
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"*": [{"content": "x", "usage": {"input_tokens": "many"}}]}))
@@ -286,11 +364,13 @@ def test_usage_cost_prices_per_call_and_falls_back() -> None:
 
     calls = [ModelUsage(input_tokens=150_000, output_tokens=1000), ModelUsage(input_tokens=150_000, output_tokens=1000)]
     # Gemini 3.1 Pro bills prompts above 200K at $4/$18: two 150K prompts stay at $2/$12 each
-    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", calls, date(2026, 6, 1)) == \
-        pytest.approx((300_000 * 2 + 2000 * 12) / 1e6)
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", calls, date(2026, 6, 1)) == pytest.approx(
+        (300_000 * 2 + 2000 * 12) / 1e6
+    )
     one = [ModelUsage(input_tokens=300_000, output_tokens=2000)]
-    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", one, date(2026, 6, 1)) == \
-        pytest.approx((300_000 * 4 + 2000 * 18) / 1e6)
+    assert usage_cost("gemini-3.1-pro", "google/gemini-3.1-pro", one, date(2026, 6, 1)) == pytest.approx(
+        (300_000 * 4 + 2000 * 18) / 1e6
+    )
     assert usage_cost("nope", "x/nope", [ModelUsage(input_tokens=1, total_cost=0.5)], None) == 0.5
     assert usage_cost(None, "mockllm/scripted", [ModelUsage(input_tokens=10)], None) == 0.0
     assert math.isnan(usage_cost("nope", "x/nope", [ModelUsage(input_tokens=10)], None))
@@ -305,17 +385,21 @@ def test_calls_are_priced_one_by_one_under_the_recorded_plan_and_unpriced_calls_
 
     day, usage = date(2026, 6, 1), ModelUsage(input_tokens=1_000_000, output_tokens=100_000)
     pro, pro_full = "deepseek/deepseek-v4-pro", 1.74 + 0.1 * 3.48
-    calls = [Call(pro, usage, day, 2, "deepseek-v4-pro"), Call(pro, usage, day, 0, "deepseek-v4-flash"),
-             # a judge on DeepSeek's Anthropic route: priced by its price key (deepseek-v4-flash), default plan
-             Call("anthropic/deepseek-v4-flash", usage, day, 1, "deepseek-v4-flash")]
+    calls = [
+        Call(pro, usage, day, 2, "deepseek-v4-pro"),
+        Call(pro, usage, day, 0, "deepseek-v4-flash"),
+        # a judge on DeepSeek's Anthropic route: priced by its price key (deepseek-v4-flash), default plan
+        Call("anthropic/deepseek-v4-flash", usage, day, 1, "deepseek-v4-flash"),
+    ]
     columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)
     assert columns["cost_usd"] == pytest.approx(2 * pro_full)
     assert columns["judge_cost_usd"] == pytest.approx(0.14 + 0.1 * 0.28)
     assert (columns["model_calls"], columns["api_retries"], columns["unpriced_calls"]) == (3, 3, 0)
     assert columns["response_models"] == "deepseek-v4-flash=2;deepseek-v4-pro=1"
     # no model event with usage: the sample summary's usage is priced on the sample's day
-    assert call_columns([], {pro: usage}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)["cost_usd"] \
-        == pytest.approx(pro_full)
+    assert call_columns([], {pro: usage}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)[
+        "cost_usd"
+    ] == pytest.approx(pro_full)
     served = "openai-api/openai-compatible/my-model"
     unpriced = call_columns([Call(served, usage, day, 0, None)] * 2, {}, served, "openai-compatible/my-model", {}, day)
     assert math.isnan(unpriced["cost_usd"]) and unpriced["unpriced_calls"] == 2

@@ -59,9 +59,14 @@ def cli(*args: str | Path) -> Cli:
 def make_nightly(results: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HARNESS_RESULTS_DIR": str(results), "INSPECT_DISPLAY": "none"}
     # one epoch of the Terminal-Bench part of the subset: 6 attempts, each paired with the baseline's epoch 1
-    return subprocess.Popen(["make", "nightly", "SUITE=terminal_bench", "EPOCHS=1", *args], cwd=REPO_ROOT, env=env,
-                            text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        ["make", "nightly", "SUITE=terminal_bench", "EPOCHS=1", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +75,9 @@ def processes(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> 
     root = tmp_path_factory.mktemp("results-runs")
     started = {alias: start(alias, root) for alias in SCRIPTS}
     started["nightly-oracle"] = make_nightly(root / "nightly", "MODEL=oracle")
-    started["nightly-noop"] = make_nightly(root / "nightly", "MODEL=noop",
-                                           f"BASELINE={REPO_ROOT / 'results/baselines/oracle'}")
+    started["nightly-noop"] = make_nightly(
+        root / "nightly", "MODEL=noop", f"BASELINE={REPO_ROOT / 'results/baselines/oracle'}"
+    )
     try:
         yield started
     finally:
@@ -106,13 +112,18 @@ def test_tidy_rows_from_real_logs(runs: dict[str, Path], table: pd.DataFrame, co
         assert row["run_id"] == f"fixture-{row['model']}" and row["epoch"] == 1
     by = table.set_index(["model", "task"])
     flash = by.loc[(FLASH, HELLO)]
-    assert (flash["input_tokens"], flash["cache_read_tokens"], flash["output_tokens"], flash["reasoning_tokens"]) \
-        == (1500, 9000, 400, 250)
+    assert (flash["input_tokens"], flash["cache_read_tokens"], flash["output_tokens"], flash["reasoning_tokens"]) == (
+        1500,
+        9000,
+        400,
+        250,
+    )
     assert by.loc[(OPUS, SUM), "cache_write_tokens"] == 10_000
     assert by.loc[(FLASH, SUM), "limit"] == "token" and pd.isna(by.loc[(FLASH, HELLO), "limit"])
     errored = table[table["errored"]]
-    assert {(m, t): c for m, t, c in zip(errored["model"], errored["task"], errored["infra_error"], strict=True)} \
-        == INFRA_ERRORS
+    assert {
+        (m, t): c for m, t, c in zip(errored["model"], errored["task"], errored["infra_error"], strict=True)
+    } == INFRA_ERRORS
     assert list(errored["error_class"]) == ["AddTestsDirError"] and errored["error"].isna().all()
     assert (table["retries"] == 0).all()
     assert set(table["provider_model"]) == {"mockllm/scripted"}
@@ -134,8 +145,9 @@ def test_per_call_usage_is_read_from_the_model_events(runs: dict[str, Path]) -> 
 
     log = next((runs[FLASH] / "logs").glob("*.eval"))
     calls = [c.usage for c in read_calls(str(log))[(HELLO, 1)] if c.model == "mockllm/scripted"]
-    assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in calls] == \
-        [(t["input_tokens"], t["input_tokens_cache_read"], t["output_tokens"]) for t in FLASH_HELLO]
+    assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in calls] == [
+        (t["input_tokens"], t["input_tokens_cache_read"], t["output_tokens"]) for t in FLASH_HELLO
+    ]
 
 
 def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], costs: dict, tmp_path: Path) -> None:
@@ -145,11 +157,15 @@ def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], 
     pro = costs[PRO][HELLO]
     # Wilson: 1/2 -> [9.5, 90.5], 2/2 -> [34.2, 100], 0/2 -> [0, 65.8]
     assert "| deepseek-v4-flash | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | $0.02443 | $0.02443 |" in text
-    assert f"| deepseek-v4-pro | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | " \
-           f"{usd(pro)} |" in text
+    assert (
+        f"| deepseek-v4-pro | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | "
+        f"{usd(pro)} |" in text
+    )
     assert "| gpt-5.4 | 0.0 [0.0, 65.8] | 0.0 (n=1) | 2 (2 tasks x 1) | 1 | $0.664 | n/a |" in text
-    assert ("- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (AddTestsDirError x1); "
-            "compare both denominators.") in text
+    assert (
+        "- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (AddTestsDirError x1); "
+        "compare both denominators."
+    ) in text
     assert "| claude-opus-4-6 | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | $1.30 | $0.6525 |" in text
     assert (tmp_path / "report.md").read_text().startswith("# Results")
     assert (tmp_path / "pareto.png").read_bytes()[:4] == b"\x89PNG"
@@ -161,10 +177,14 @@ def test_claims_verdicts(runs: dict[str, Path]) -> None:
     text = flat(out.stdout)
     # 0/2 has Wilson upper bound 65.8 < 75.1; tasks for the -5 pt gap: ((1.959964·0.432441 + 0.841621·0.457818)
     # / 0.05)² = 608.0 -> 608, for +5 pts from 67.9: ((1.959964·0.466861 + 0.841621·0.444477) / 0.05)² = 664.7
-    assert ("| Terminal Bench 2.0 | gpt-5.4 xHigh | 75.1 | 0.0 [0.0, 65.8] | -75.1 | measured lower (significant) "
-            "| 2 | 2 | 608 (> all 89) |") in text
-    assert ("| Terminal Bench 2.0 | deepseek-v4-pro Max | 67.9 | 100.0 [34.2, 100.0] | +32.1 | consistent | 2 | 9 "
-            "| 665 (> all 89) |") in text
+    assert (
+        "| Terminal Bench 2.0 | gpt-5.4 xHigh | 75.1 | 0.0 [0.0, 65.8] | -75.1 | measured lower (significant) "
+        "| 2 | 2 | 608 (> all 89) |"
+    ) in text
+    assert (
+        "| Terminal Bench 2.0 | deepseek-v4-pro Max | 67.9 | 100.0 [34.2, 100.0] | +32.1 | consistent | 2 | 9 "
+        "| 665 (> all 89) |"
+    ) in text
     assert "| Terminal Bench 2.0 | claude-opus-4-6 Max | 65.4 | 100.0 [34.2, 100.0] | +34.6 | consistent |" in text
     assert "No published claim for: terminal_bench / deepseek-v4-flash" in text
 
@@ -206,15 +226,17 @@ def test_route_numbers(runs: dict[str, Path], table: pd.DataFrame, costs: dict) 
     assert verifier.at[f"{GPT} -> {OPUS}", "cost_usd"] == pytest.approx(c[GPT][HELLO] + c[GPT][SUM] + 2 * c[OPUS][SUM])
     out = cli("route", *runs.values())
     assert out.returncode == 0, out.stderr
-    assert f"| oracle router | oracle (upper bound) | 100.0 | {usd(c[FLASH][HELLO] + c[PRO][SUM])} |" \
-        in flat(out.stdout)
+    assert f"| oracle router | oracle (upper bound) | 100.0 | {usd(c[FLASH][HELLO] + c[PRO][SUM])} |" in flat(
+        out.stdout
+    )
 
 
 def test_notebook_executes_against_the_fixture_runs(runs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARNESS_RUN_DIRS", os.pathsep.join(map(str, runs.values())))
     nb = nbformat.read(REPO_ROOT / "notebooks" / "compare_models.ipynb", as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}}
+    ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = " ".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)

@@ -18,14 +18,17 @@ from harness.results.stats import (
 )
 
 
-@pytest.mark.parametrize(("successes", "n", "low", "high"), [
-    # z = 1.959964; centre = (p + z²/2n) / (1 + z²/n); half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
-    (0, 2, 0.0, 0.657620),     # centre = half = 0.960365 / 2.920729 = 0.328810
-    (1, 2, 0.094533, 0.905467),  # centre 0.5, half = 1.959964 · 0.604228 / 2.920729 = 0.405467
-    (2, 2, 0.342380, 1.0),
-    (7, 10, 0.396778, 0.892209),  # centre 0.644489, half 0.247712 (textbook value 0.3968 - 0.8922)
-    (0, 10, 0.0, 0.277533),
-])
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        # z = 1.959964; centre = (p + z²/2n) / (1 + z²/n); half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
+        (0, 2, 0.0, 0.657620),  # centre = half = 0.960365 / 2.920729 = 0.328810
+        (1, 2, 0.094533, 0.905467),  # centre 0.5, half = 1.959964 · 0.604228 / 2.920729 = 0.405467
+        (2, 2, 0.342380, 1.0),
+        (7, 10, 0.396778, 0.892209),  # centre 0.644489, half 0.247712 (textbook value 0.3968 - 0.8922)
+        (0, 10, 0.0, 0.277533),
+    ],
+)
 def test_wilson_matches_hand_computation(successes: int, n: int, low: float, high: float) -> None:
     interval = wilson(successes, n)
     assert interval.estimate == pytest.approx(successes / n)
@@ -37,25 +40,31 @@ def test_wilson_of_nothing_is_nan() -> None:
     assert math.isnan(wilson(0, 0).estimate)
 
 
-@pytest.mark.parametrize(("b", "c", "p"), [
-    (0, 0, 1.0),
-    (5, 0, 0.0625),              # 2 · 0.5^5
-    (6, 0, 0.03125),             # 2 · 0.5^6
-    (6, 1, 0.125),               # 2 · (1 + 7) / 128
-    (2, 10, 0.0385742),          # 2 · (1 + 12 + 66) / 4096
-    (3, 3, 1.0),                 # capped at 1
-])
+@pytest.mark.parametrize(
+    ("b", "c", "p"),
+    [
+        (0, 0, 1.0),
+        (5, 0, 0.0625),  # 2 · 0.5^5
+        (6, 0, 0.03125),  # 2 · 0.5^6
+        (6, 1, 0.125),  # 2 · (1 + 7) / 128
+        (2, 10, 0.0385742),  # 2 · (1 + 12 + 66) / 4096
+        (3, 3, 1.0),  # capped at 1
+    ],
+)
 def test_mcnemar_exact_matches_hand_computation(b: int, c: int, p: float) -> None:
     assert mcnemar_exact(b, c) == pytest.approx(p, rel=1e-5)
 
 
-@pytest.mark.parametrize(("diffs", "p"), [
-    ([1, 1, 1], 0.25),           # only the two all-same-sign flips of 8 reach |mean| = 1
-    ([1] * 6, 0.03125),          # 2 / 64
-    ([2, 1], 0.5),               # |mean| of (±2, ±1): 1.5, 0.5, 0.5, 1.5
-    ([1, -1], 1.0),
-    ([0, 0], 1.0),
-])
+@pytest.mark.parametrize(
+    ("diffs", "p"),
+    [
+        ([1, 1, 1], 0.25),  # only the two all-same-sign flips of 8 reach |mean| = 1
+        ([1] * 6, 0.03125),  # 2 / 64
+        ([2, 1], 0.5),  # |mean| of (±2, ±1): 1.5, 0.5, 0.5, 1.5
+        ([1, -1], 1.0),
+        ([0, 0], 1.0),
+    ],
+)
 def test_sign_flip_exact(diffs: list[float], p: float) -> None:
     assert sign_flip_p(diffs) == pytest.approx(p)
 
@@ -100,12 +109,15 @@ def test_paired_bootstrap_interval_and_permutation_p() -> None:
     assert two.p_value == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize(("claimed", "gap", "n"), [
-    # n = ((z_.975·sqrt(p0(1-p0)) + z_.8·sqrt(p1(1-p1))) / gap)², p1 = p0 - gap, rounded up
-    (0.5, 0.1, 194),             # ((0.979982 + 0.412305) / 0.1)² = 193.85
-    (0.679, 0.05, 699),          # ((0.915031 + 0.406564) / 0.05)² = 698.64
-    (0.679, -0.321, 9),          # a 100% measurement against 67.9%: 8.13
-])
+@pytest.mark.parametrize(
+    ("claimed", "gap", "n"),
+    [
+        # n = ((z_.975·sqrt(p0(1-p0)) + z_.8·sqrt(p1(1-p1))) / gap)², p1 = p0 - gap, rounded up
+        (0.5, 0.1, 194),  # ((0.979982 + 0.412305) / 0.1)² = 193.85
+        (0.679, 0.05, 699),  # ((0.915031 + 0.406564) / 0.05)² = 698.64
+        (0.679, -0.321, 9),  # a 100% measurement against 67.9%: 8.13
+    ],
+)
 def test_tasks_needed_matches_hand_computation(claimed: float, gap: float, n: int) -> None:
     assert tasks_needed(claimed, gap) == n
 

@@ -31,22 +31,34 @@ def test_nightly_workflow_passes_actionlint() -> None:
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
-    broken = WORKFLOW.read_text().replace('run: make nightly MODEL="$MODEL" EPOCHS="$EPOCHS"',
-                                          "run: make nightly MODEL=${{ github.event.issue.title }} EPOCHS=$EPOCHS")
+    broken = WORKFLOW.read_text().replace(
+        'run: make nightly MODEL="$MODEL" EPOCHS="$EPOCHS"',
+        "run: make nightly MODEL=${{ github.event.issue.title }} EPOCHS=$EPOCHS",
+    )
     assert broken != WORKFLOW.read_text()
     path = tmp_path / "nightly.yml"
-    path.write_text(broken.replace("cron: \"17 3 * * *\"", "cron: \"61 3 * * *\""))
+    path.write_text(broken.replace('cron: "17 3 * * *"', 'cron: "61 3 * * *"'))
     out = actionlint(path).stdout
     assert "potentially untrusted" in out  # script injection
-    assert "SC2086" in out                 # shellcheck: unquoted $EPOCHS
+    assert "SC2086" in out  # shellcheck: unquoted $EPOCHS
     assert "invalid CRON format" in out
 
 
 def test_workflow_has_cron_dispatch_matrix_secrets_cache_artifacts_summary() -> None:
     text = WORKFLOW.read_text()
-    for needle in ("schedule:", "cron:", "workflow_dispatch:", "matrix:", "secrets.DEEPSEEK_API_KEY",
-                   "secrets.ANTHROPIC_API_KEY", "actions/cache/restore@", "actions/cache/save@",
-                   "actions/upload-artifact@", "GITHUB_STEP_SUMMARY", "make nightly"):
+    for needle in (
+        "schedule:",
+        "cron:",
+        "workflow_dispatch:",
+        "matrix:",
+        "secrets.DEEPSEEK_API_KEY",
+        "secrets.ANTHROPIC_API_KEY",
+        "actions/cache/restore@",
+        "actions/cache/save@",
+        "actions/upload-artifact@",
+        "GITHUB_STEP_SUMMARY",
+        "make nightly",
+    ):
         assert needle in text, needle
 
 

@@ -45,8 +45,7 @@ def server(monkeypatch: pytest.MonkeyPatch):
         yield fake
 
 
-def test_history_is_append_only_and_long_output_keeps_head_and_tail(server: FakeModelServer,
-                                                                  tmp_path: Path) -> None:
+def test_history_is_append_only_and_long_output_keeps_head_and_tail(server: FakeModelServer, tmp_path: Path) -> None:
     server.play(
         Reply(chat_completion(reasoning_content="look", tool_calls=[tool_call("noisy", {})])),
         Reply(chat_completion(reasoning_content="add", tool_calls=[tool_call("add", {"a": 2, "b": 3})])),

@@ -37,8 +37,14 @@ def test_fake_deepseek_drives_the_scaffold_in_docker(docker_engine, results_dir,
     monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
     monkeypatch.setattr(run, "policy", lambda: fast_policy())
     with FakeModelServer(responder=model_turn) as server:
-        outcome = run_eval(EvalRequest(model="deepseek-v4-pro", suites=["terminal_bench"],
-                                       options={"data": "sample", "limit": 1}, base_url=server.openai_url))
+        outcome = run_eval(
+            EvalRequest(
+                model="deepseek-v4-pro",
+                suites=["terminal_bench"],
+                options={"data": "sample", "limit": 1},
+                base_url=server.openai_url,
+            )
+        )
         requests = server.model_requests()
     assert outcome.success
 

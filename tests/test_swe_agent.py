@@ -27,15 +27,21 @@ def slow_agent() -> Solver:
 def records_what_the_agent_did():
     async def score(state: TaskState, target: Target) -> Score:
         await anyio.sleep(2)  # longer than the agent's budget: scoring is not capped by it
-        return Score(value=1.0, metadata={"started": state.metadata.get("agent_started", False),
-                                          "finished": state.metadata.get("agent_finished", False)})
+        return Score(
+            value=1.0,
+            metadata={
+                "started": state.metadata.get("agent_started", False),
+                "finished": state.metadata.get("agent_finished", False),
+            },
+        )
 
     return score
 
 
 def test_agent_budget_stops_the_agent_and_scoring_still_runs(tmp_path) -> None:
-    task = Task(dataset=[Sample(input="x", id="s")], solver=within_budget(slow_agent(), 1),
-                scorer=records_what_the_agent_did())
+    task = Task(
+        dataset=[Sample(input="x", id="s")], solver=within_budget(slow_agent(), 1), scorer=records_what_the_agent_did()
+    )
     (log,) = eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
     (sample,) = log.samples or []
     assert sample.limit is not None and sample.limit.type == "time"

@@ -13,8 +13,12 @@ from harness.suite import parse_options
 from suites.swe_verified import dataset, fixture_gen, grading
 from suites.swe_verified.task import SUITE, Options, dataset_info, instances
 
-FIXTURE_IDS = ["harness-fixtures__calc-1", "harness-fixtures__dates-3", "harness-fixtures__inventory-4",
-               "harness-fixtures__textkit-2"]
+FIXTURE_IDS = [
+    "harness-fixtures__calc-1",
+    "harness-fixtures__dates-3",
+    "harness-fixtures__inventory-4",
+    "harness-fixtures__textkit-2",
+]
 
 
 def fixture_rows() -> list[dict]:
@@ -43,8 +47,7 @@ def test_fixtures_use_exactly_the_5x_schema_and_build_test_specs() -> None:
 
 def test_fixtures_are_in_sync_with_their_sources() -> None:
     """instances.jsonl is generated (real git diffs, deterministic commit ids); it must match the sources."""
-    assert fixture_gen.render() == dataset.FIXTURES_FILE.read_text(), \
-        "run python -m suites.swe_verified.fixture_gen"
+    assert fixture_gen.render() == dataset.FIXTURES_FILE.read_text(), "run python -m suites.swe_verified.fixture_gen"
 
 
 def test_sample_data_is_the_fixtures_and_filters_apply() -> None:
@@ -59,13 +62,16 @@ def test_sample_data_is_the_fixtures_and_filters_apply() -> None:
     assert info["kind"] == "fixtures" and info["instances"] == 4 and len(info["sha256"]) == 64
 
 
-@pytest.mark.parametrize(("options", "expected"), [
-    ({"instance_ids": "nope__nope-1"}, "--instance-ids: not in the dataset: nope__nope-1"),
-    ({"repo": "django/django"}, "--repo django/django: no such repo; valid: harness-fixtures/calc"),
-    ({"difficulty": "easy"}, "--difficulty easy: unknown; valid:"),
-    ({"shard": "3/2"}, "--shard 3/2: K must be between 1 and N"),
-    ({"shard": "x"}, "--shard x: expected K/N"),
-])
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"instance_ids": "nope__nope-1"}, "--instance-ids nope__nope-1: not in the dataset"),
+        ({"repo": "django/django"}, "--repo django/django: not in the dataset; valid: harness-fixtures/calc"),
+        ({"difficulty": "easy"}, "--difficulty easy: not in the dataset; valid:"),
+        ({"shard": "3/2"}, "--shard 3/2: K must be between 1 and N"),
+        ({"shard": "x"}, "--shard x: expected K/N"),
+    ],
+)
 def test_bad_filters_name_the_option(options: dict, expected: str) -> None:
     with pytest.raises(HarnessError, match=expected.replace("(", r"\(").replace("[", r"\[")):
         instances(parse_options(SUITE, options))
@@ -73,8 +79,11 @@ def test_bad_filters_name_the_option(options: dict, expected: str) -> None:
 
 def test_bad_files_are_one_line_errors(tmp_path: Path) -> None:
     old_schema = [{k: v for k, v in row.items() if k not in dataset.FIVE_X_FIELDS} for row in fixture_rows()]
-    with pytest.raises(HarnessError, match=r"row 0 \(harness-fixtures__calc-1\): missing field eval_script, "
-                                           r"log_parser, eval_type, image; this is the pre-5.x schema"):
+    with pytest.raises(
+        HarnessError,
+        match=r"row 0 \(harness-fixtures__calc-1\): missing field eval_script, "
+        r"log_parser, eval_type, image; this is the pre-5.x schema",
+    ):
         dataset.load(dataset.source("full", str(write_jsonl(tmp_path / "old.jsonl", old_schema)), None, None))
     bad_parser = [dict(fixture_rows()[0], log_parser="parse_log_nonsense")]
     with pytest.raises(HarnessError, match="log_parser 'parse_log_nonsense' is not in swebench's PARSER_REGISTRY"):
@@ -119,7 +128,9 @@ def test_all_500_real_rows_load_and_build_a_test_spec(shared_data: Path) -> None
     rows = dataset.load(dataset.source("full", str(shared_data / VERIFIED), None, None))
     assert len(rows) == 500 and len({r.instance_id for r in rows}) == 500
     specs = [grading.test_spec(r) for r in rows]
-    assert all(s.image == r.image and s.eval_script.startswith("#!/bin/bash\nset -uxo pipefail\n")
-               for s, r in zip(specs, rows, strict=True))
+    assert all(
+        s.image == r.image and s.eval_script.startswith("#!/bin/bash\nset -uxo pipefail\n")
+        for s, r in zip(specs, rows, strict=True)
+    )
     opts = parse_options(SUITE, {"data": "full", "dataset": str(shared_data / VERIFIED), "repo": "sympy/sympy"})
     assert len(instances(opts)) == 75

@@ -26,10 +26,21 @@ def fixture(instance_id: str) -> dataset.Instance:
 
 def log(body: list[str], exit_code: int = 0) -> str:
     """A log in the shape the eval script produces (xtrace lines, markers, the recorded test exit status)."""
-    return "\n".join(["+ git status", "On branch main", "+ : '>>>>> Start Test Output'", "+ run-the-tests", *body,
-                      f"+ SWEBENCH_TEST_EXIT_CODE={exit_code}", "+ : '>>>>> End Test Output'",
-                      f"+ echo '>>>>> Test Exit Code: {exit_code}'", f">>>>> Test Exit Code: {exit_code}",
-                      "+ git checkout abc tests/x.py", ""])
+    return "\n".join(
+        [
+            "+ git status",
+            "On branch main",
+            "+ : '>>>>> Start Test Output'",
+            "+ run-the-tests",
+            *body,
+            f"+ SWEBENCH_TEST_EXIT_CODE={exit_code}",
+            "+ : '>>>>> End Test Output'",
+            f"+ echo '>>>>> Test Exit Code: {exit_code}'",
+            f">>>>> Test Exit Code: {exit_code}",
+            "+ git checkout abc tests/x.py",
+            "",
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -61,8 +72,9 @@ def test_sympy_row_pass_fail_and_missing(shared_data: Path) -> None:
     tests = row.fail_to_pass + row.pass_to_pass
     assert grading.report(row, row.patch, log([f"{t} ok" for t in tests]))["resolved"]
 
-    failing = grading.report(row, row.patch, log([f"{t} {'F' if t == 'test_immutable' else 'ok'}" for t in tests],
-                                                 exit_code=1))
+    failing = grading.report(
+        row, row.patch, log([f"{t} {'F' if t == 'test_immutable' else 'ok'}" for t in tests], exit_code=1)
+    )
     assert not failing["resolved"] and failing["tests_status"]["FAIL_TO_PASS"]["failure"] == ["test_immutable"]
 
     missing = grading.report(row, row.patch, log([f"{t} ok" for t in tests if t != "test_S"]))
@@ -81,17 +93,31 @@ def test_no_markers_means_not_applied_and_none_patch_short_circuits() -> None:
 # strict rules, each against a patch or log that games the official grading
 
 CALC = "harness-fixtures__calc-1"
-PASSING = [f"PASSED tests/test_ops.py::{t}" for t in
-           ("test_add", "test_subtract", "test_multiply", "test_divide_exact", "test_divide_by_zero",
-            "test_divide_fraction")]
+PASSING = [
+    f"PASSED tests/test_ops.py::{t}"
+    for t in (
+        "test_add",
+        "test_subtract",
+        "test_multiply",
+        "test_divide_exact",
+        "test_divide_by_zero",
+        "test_divide_fraction",
+    )
+]
 
 
 def strict(row: dataset.Instance, patch: str, test_output: str, exit_code: int = 0) -> hardening.StrictResult:
     official = grading.report(row, patch, test_output)
     statuses, _ = grading.status_map(row, test_output)
-    return hardening.strict_verdict(resolved=official["resolved"], instance=row, model_patch=patch,
-                                    test_output=test_output, eval_script=grading.test_spec(row).eval_script,
-                                    statuses=statuses, exit_code=exit_code)
+    return hardening.strict_verdict(
+        resolved=official["resolved"],
+        instance=row,
+        model_patch=patch,
+        test_output=test_output,
+        eval_script=grading.test_spec(row).eval_script,
+        statuses=statuses,
+        exit_code=exit_code,
+    )
 
 
 def test_honest_fix_is_resolved_under_both_verdicts() -> None:
@@ -107,17 +133,21 @@ def test_patch_touching_the_test_patch_files_is_rejected() -> None:
     assert not result.resolved_strict and result.violations == ["modifies_test_files: tests/test_ops.py"]
 
 
-@pytest.mark.parametrize(("path", "line"), [
-    ("conftest.py", "def pytest_runtest_makereport(item, call): pass"),
-    ("src/sitecustomize.py", "import os"),
-    ("evil.pth", "import os"),
-    ("setup.cfg", "addopts = -p myplugin"),
-    ("calc/plugin.py", "pytest_plugins = ['calc.force_pass']"),
-])
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("conftest.py", "def pytest_runtest_makereport(item, call): pass"),
+        ("src/sitecustomize.py", "import os"),
+        ("evil.pth", "import os"),
+        ("setup.cfg", "addopts = -p myplugin"),
+        ("calc/plugin.py", "pytest_plugins = ['calc.force_pass']"),
+    ],
+)
 def test_test_runner_hooks_are_rejected(path: str, line: str) -> None:
     row = fixture(CALC)
-    gamed = row.patch + (f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-                         f"@@ -0,0 +1 @@\n+{line}\n")
+    gamed = row.patch + (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+{line}\n"
+    )
     result = strict(row, gamed, log(PASSING))
     assert not result.resolved_strict and result.violations[0].startswith("test_runner_hook: ")
 
@@ -151,13 +181,17 @@ def test_forged_markers_are_rejected() -> None:
 
 def test_strict_rules_never_fire_on_the_500_gold_patches(shared_data: Path) -> None:
     rows = dataset.load(dataset.source("full", str(shared_data / VERIFIED), None, None))
-    flagged = [r.instance_id for r in rows if hardening.modifies_test_files(r.patch, r.test_patch)
-               or hardening.test_runner_hooks(r.patch)]
+    flagged = [
+        r.instance_id
+        for r in rows
+        if hardening.modifies_test_files(r.patch, r.test_patch) or hardening.test_runner_hooks(r.patch)
+    ]
     assert flagged == []
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # patch collection and the official apply chain
+
 
 def section(path: str, body: str, new: bool = False) -> str:
     mode = "new file mode 100644\n" if new else ""
@@ -168,18 +202,22 @@ def test_filter_patch_drops_binary_and_new_junk_only() -> None:
     junk = ["*.pyc", "*__pycache__/*", "build/*", "*.egg-info/*"]
     source = section("pkg/mod.py", "@@ -1 +1 @@\n-a\n+b\n")
     tracked_build = section("build/config.py", "@@ -1 +1 @@\n-a\n+b\n")
-    diff = "".join([
-        source,
-        section("pkg/__pycache__/mod.cpython-311.pyc", "Binary files /dev/null and b/x differ\n", new=True),
-        section("pkg.egg-info/PKG-INFO", "@@ -0,0 +1 @@\n+Name: pkg\n", new=True),
-        "diff --git a/logo.png b/logo.png\nindex 1..2 100644\nBinary files a/logo.png and b/logo.png differ\n",
-        tracked_build,
-    ])
+    diff = "".join(
+        [
+            source,
+            section("pkg/__pycache__/mod.cpython-311.pyc", "Binary files /dev/null and b/x differ\n", new=True),
+            section("pkg.egg-info/PKG-INFO", "@@ -0,0 +1 @@\n+Name: pkg\n", new=True),
+            "diff --git a/logo.png b/logo.png\nindex 1..2 100644\nBinary files a/logo.png and b/logo.png differ\n",
+            tracked_build,
+        ]
+    )
     kept, excluded = filter_patch(diff, junk)
     assert kept == source + tracked_build
-    assert excluded == [{"path": "pkg/__pycache__/mod.cpython-311.pyc", "reason": "junk"},
-                        {"path": "pkg.egg-info/PKG-INFO", "reason": "junk"},
-                        {"path": "logo.png", "reason": "binary"}]
+    assert excluded == [
+        {"path": "pkg/__pycache__/mod.cpython-311.pyc", "reason": "junk"},
+        {"path": "pkg.egg-info/PKG-INFO", "reason": "junk"},
+        {"path": "logo.png", "reason": "binary"},
+    ]
 
 
 def test_apply_chain_is_the_official_one() -> None:
@@ -196,18 +234,22 @@ def test_official_report_counts_each_outcome_once() -> None:
     def entry(**meta: object) -> dict:
         return {"model": "m", "patch": "p", "meta": {"resolved": False, "resolved_strict": False, **meta}}
 
-    report = official_report({
-        "a": entry(resolved=True, resolved_strict=True),
-        "b": entry(resolved=True, strict_violations=["test_runner_hook: conftest.py"]),
-        "c": entry(empty_patch=True),
-        "d": entry(infra_error="eval_timeout"),
-        "e": entry(infra_error="environment:out_of_memory"),
-        "f": {"model": "m", "patch": None, "meta": None, "error": "container failed to start"},
-    })
+    report = official_report(
+        {
+            "a": entry(resolved=True, resolved_strict=True),
+            "b": entry(resolved=True, strict_violations=["test_runner_hook: conftest.py"]),
+            "c": entry(empty_patch=True),
+            "d": entry(infra_error="eval_timeout"),
+            "e": entry(infra_error="environment:out_of_memory"),
+            "f": {"model": "m", "patch": None, "meta": None, "error": "container failed to start"},
+        }
+    )
     assert report["resolved_ids"] == ["a", "b"] and report["unresolved_ids"] == ["e"]
     assert report["empty_patch_ids"] == ["c"] and report["error_ids"] == ["d"] and report["incomplete_ids"] == ["f"]
-    assert report["infra_failure_ids"] == ["e"] and report["failure_reasons"] == {"d": "eval_timeout",
-                                                                                 "e": "out_of_memory"}
+    assert report["infra_failure_ids"] == ["e"] and report["failure_reasons"] == {
+        "d": "eval_timeout",
+        "e": "out_of_memory",
+    }
     assert report["harness"]["resolved_rate"] == 2 / 6 and report["harness"]["resolved_rate_valid"] == 2 / 3
     assert report["harness"]["resolved_strict_ids"] == ["a"]
     assert report["harness"]["sample_errors"] == {"f": "container failed to start"}

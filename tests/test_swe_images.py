@@ -67,15 +67,20 @@ def test_mirror_pull_is_tagged_with_the_official_name(monkeypatch) -> None:
     monkeypatch.setattr(images, "docker", fake)
     images.pull(["swebench/sweb.eval.x86_64.a:latest"], mirror="mirror.example.com")
     assert ("pull", "-q", "mirror.example.com/swebench/sweb.eval.x86_64.a:latest") in fake.calls
-    assert ("tag", "mirror.example.com/swebench/sweb.eval.x86_64.a:latest",
-            "swebench/sweb.eval.x86_64.a:latest") in fake.calls
+    assert (
+        "tag",
+        "mirror.example.com/swebench/sweb.eval.x86_64.a:latest",
+        "swebench/sweb.eval.x86_64.a:latest",
+    ) in fake.calls
 
 
 def test_full_data_pulls_each_official_image_once_and_fixtures_build() -> None:
     opts = parse_options(SUITE, {"data": "full", "dataset": str(FIXTURES_FILE), "mirror": "myorg"})
     refs = [s.ref for s in suite_images(opts)]
-    assert refs == [f"myorg/sweb.eval.x86_64.harness-fixtures_1776_{n}:latest"
-                    for n in ("calc-1", "dates-3", "inventory-4", "textkit-2")]
+    assert refs == [
+        f"myorg/sweb.eval.x86_64.harness-fixtures_1776_{n}:latest"
+        for n in ("calc-1", "dates-3", "inventory-4", "textkit-2")
+    ]
     builds = suite_images(Options())
     assert builds[0] == sandbox.ENV_BUILD and all(isinstance(b, images.ImageBuild) for b in builds)
     assert builds[1].build_args["INSTANCE"] == "harness-fixtures__calc-1"
@@ -96,12 +101,27 @@ def test_each_sample_has_an_agent_and_a_fresh_evaluation_container() -> None:
 
 @pytest.mark.docker
 def test_unreachable_registry_is_a_one_line_error(docker_engine, capsys) -> None:
-    code = main(["images", "pull", "--suite", "swe_verified", "--data", "full", "--dataset", str(FIXTURES_FILE),
-                 "--instance-ids", "harness-fixtures__calc-1", "--mirror", "127.0.0.1:9"])
+    code = main(
+        [
+            "images",
+            "pull",
+            "--suite",
+            "swe_verified",
+            "--data",
+            "full",
+            "--dataset",
+            str(FIXTURES_FILE),
+            "--instance-ids",
+            "harness-fixtures__calc-1",
+            "--mirror",
+            "127.0.0.1:9",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2, err
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and lines[0].startswith(
-        "error: pulling 127.0.0.1:9/harness-swe/sweb.eval.x86_64.harness-fixtures_1776_calc-1:latest failed:")
+        "error: pulling 127.0.0.1:9/harness-swe/sweb.eval.x86_64.harness-fixtures_1776_calc-1:latest failed:"
+    )
     assert "Traceback" not in err
     assert len(suite_instances(parse_options(SUITE, {"instance_ids": "harness-fixtures__calc-1"}))) == 1

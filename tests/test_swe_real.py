@@ -29,16 +29,29 @@ VERIFIED = "swe-bench-verified/test.parquet"
 def emulated_image(parquet: Path, script: Path) -> str:
     """The row's official image name, pointing at a cached stand-in built by swe-emulate.sh."""
     row = next(r for r in dataset.load(dataset.source("full", str(parquet), None, None)) if r.instance_id == INSTANCE)
-    key = hashlib.sha256(b"\0".join([script.read_bytes(), row.model_dump_json().encode(), PIP_SPEC.encode(),
-                                     (images.image_id(images.BASE_IMAGE) or "").encode()])).hexdigest()[:12]
+    key = hashlib.sha256(
+        b"\0".join(
+            [
+                script.read_bytes(),
+                row.model_dump_json().encode(),
+                PIP_SPEC.encode(),
+                (images.image_id(images.BASE_IMAGE) or "").encode(),
+            ]
+        )
+    ).hexdigest()[:12]
     cached = f"harness-swe-emulated/{INSTANCE}:h{key}"
     if images.image_id(cached):
         images.docker("tag", cached, row.image)
         return row.image
     images.log(f"building the stand-in for {row.image} with {script} (a few minutes, once per machine)")
     env = {**os.environ, "PYTHON": sys.executable}
-    built = subprocess.run(["bash", str(script), str(parquet), INSTANCE, PIP_SPEC, images.BASE_IMAGE], env=env,
-                           capture_output=True, text=True, timeout=1800)
+    built = subprocess.run(
+        ["bash", str(script), str(parquet), INSTANCE, PIP_SPEC, images.BASE_IMAGE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert built.returncode == 0 and built.stdout.strip() == row.image, built.stderr[-2000:]
     images.docker("tag", row.image, cached)
     return row.image

@@ -47,8 +47,11 @@ def test_samples_cover_the_issue() -> None:
     assert any(t.compose_file is not None and t.format == "harbor" for t in found)
     assert any(t.config.environment.docker_image for t in found)
     for task in found:
-        assert "harness-base:bookworm" in (task.build_context / task.dockerfile).read_text() \
-            if task.build_context else task.config.environment.docker_image == "harness-base:bookworm"
+        assert (
+            "harness-base:bookworm" in (task.build_context / task.dockerfile).read_text()
+            if task.build_context
+            else task.config.environment.docker_image == "harness-base:bookworm"
+        )
 
 
 def test_tb1_task_is_normalised_to_harbor_semantics() -> None:
@@ -65,15 +68,21 @@ def test_tb1_task_is_normalised_to_harbor_semantics() -> None:
 # --- malformed tasks: one line naming the task and the field ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda p: (p / "task.toml").write_text("[agent]\ntimeout_sec = 'soon'\n"), "task.toml field agent.timeout_sec"),
-    (lambda p: (p / "task.toml").write_text("[agent\n"), "is not valid TOML"),
-    (lambda p: (p / "task.toml").write_text("[environment]\nmemory_mb = -1\n"), "field environment.memory_mb"),
-    (lambda p: (p / "tests" / "test.sh").unlink(), "missing tests/test.sh"),
-    (lambda p: (p / "solution" / "solve.sh").unlink(), "missing solution/solve.sh"),
-    (lambda p: (p / "environment" / "Dockerfile").unlink(), "missing environment/Dockerfile"),
-    (lambda p: (p / "instruction.md").write_text("  \n"), "instruction.md is empty"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda p: (p / "task.toml").write_text("[agent]\ntimeout_sec = 'soon'\n"),
+            "task.toml field agent.timeout_sec",
+        ),
+        (lambda p: (p / "task.toml").write_text("[agent\n"), "is not valid TOML"),
+        (lambda p: (p / "task.toml").write_text("[environment]\nmemory_mb = -1\n"), "field environment.memory_mb"),
+        (lambda p: (p / "tests" / "test.sh").unlink(), "missing tests/test.sh"),
+        (lambda p: (p / "solution" / "solve.sh").unlink(), "missing solution/solve.sh"),
+        (lambda p: (p / "environment" / "Dockerfile").unlink(), "missing environment/Dockerfile"),
+        (lambda p: (p / "instruction.md").write_text("  \n"), "instruction.md is empty"),
+    ],
+)
 def test_malformed_harbor_task(tmp_path: Path, edit, expected: str) -> None:
     path = copy_task(tmp_path, "hello-file")
     edit(path)
@@ -82,14 +91,19 @@ def test_malformed_harbor_task(tmp_path: Path, edit, expected: str) -> None:
     assert expected in str(info.value) and "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda p: (p / "task.yaml").write_text("difficulty: easy\n"), "task.yaml field instruction"),
-    (lambda p: (p / "task.yaml").write_text("instruction: x\nmax_agent_timeout_sec: never\n"),
-     "task.yaml field max_agent_timeout_sec"),
-    (lambda p: (p / "solution.yaml").write_text("- cmd: ls\n"), "solution.yaml field command"),
-    (lambda p: (p / "run-tests.sh").unlink(), "missing run-tests.sh"),
-    (lambda p: (p / "docker-compose.yaml").write_text("services: {}\n"), "docker-compose.yaml field services"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda p: (p / "task.yaml").write_text("difficulty: easy\n"), "task.yaml field instruction"),
+        (
+            lambda p: (p / "task.yaml").write_text("instruction: x\nmax_agent_timeout_sec: never\n"),
+            "task.yaml field max_agent_timeout_sec",
+        ),
+        (lambda p: (p / "solution.yaml").write_text("- cmd: ls\n"), "solution.yaml field command"),
+        (lambda p: (p / "run-tests.sh").unlink(), "missing run-tests.sh"),
+        (lambda p: (p / "docker-compose.yaml").write_text("services: {}\n"), "docker-compose.yaml field services"),
+    ],
+)
 def test_malformed_tb1_task(tmp_path: Path, edit, expected: str) -> None:
     path = copy_task(tmp_path, "tb1-csv-total")
     edit(path)
@@ -116,21 +130,36 @@ def test_schema_version_key_is_accepted(tmp_path: Path) -> None:
 # --- rewards: Harbor's reward.txt / reward.json rules ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("txt", "js", "value"), [
-    ("1", None, 1.0), (" 0.25\n", None, 0.25), (None, '{"reward": 0.5, "tests": 3}', 0.5),
-    (None, '{"accuracy": 0.75}', 0.75), ("0", '{"reward": 1}', 0.0),  # reward.txt wins, as in Harbor
-])
+@pytest.mark.parametrize(
+    ("txt", "js", "value"),
+    [
+        ("1", None, 1.0),
+        (" 0.25\n", None, 0.25),
+        (None, '{"reward": 0.5, "tests": 3}', 0.5),
+        (None, '{"accuracy": 0.75}', 0.75),
+        ("0", '{"reward": 1}', 0.0),  # reward.txt wins, as in Harbor
+    ],
+)
 def test_reward_files(txt: str | None, js: str | None, value: float) -> None:
     assert parse_reward(txt, js).value == value
 
 
-@pytest.mark.parametrize(("txt", "js", "error"), [
-    (None, None, "RewardFileNotFoundError"), ("", None, "RewardFileEmptyError"), (None, " ", "RewardFileEmptyError"),
-    ("pass", None, "VerifierOutputParseError"), ("nan", None, "VerifierOutputParseError"),
-    ("inf", None, "VerifierOutputParseError"), (None, "[1]", "VerifierOutputParseError"),
-    (None, '{"reward": "1"}', "VerifierOutputParseError"), (None, '{"reward": true}', "VerifierOutputParseError"),
-    (None, '{"a": 1, "b": 0}', "VerifierOutputParseError"), (None, "{", "VerifierOutputParseError"),
-])
+@pytest.mark.parametrize(
+    ("txt", "js", "error"),
+    [
+        (None, None, "RewardFileNotFoundError"),
+        ("", None, "RewardFileEmptyError"),
+        (None, " ", "RewardFileEmptyError"),
+        ("pass", None, "VerifierOutputParseError"),
+        ("nan", None, "VerifierOutputParseError"),
+        ("inf", None, "VerifierOutputParseError"),
+        (None, "[1]", "VerifierOutputParseError"),
+        (None, '{"reward": "1"}', "VerifierOutputParseError"),
+        (None, '{"reward": true}', "VerifierOutputParseError"),
+        (None, '{"a": 1, "b": 0}', "VerifierOutputParseError"),
+        (None, "{", "VerifierOutputParseError"),
+    ],
+)
 def test_invalid_rewards_are_errors_not_zeros(txt: str | None, js: str | None, error: str) -> None:
     with pytest.raises(RewardError) as info:
         parse_reward(txt, js)
@@ -160,8 +189,9 @@ def test_no_internet_means_no_network_and_limits_apply() -> None:
 
 def test_internet_when_the_task_allows_it(tmp_path: Path) -> None:
     path = copy_task(tmp_path, "hello-file")
-    (path / "task.toml").write_text((path / "task.toml").read_text().replace("allow_internet = false",
-                                                                             "allow_internet = true"))
+    (path / "task.toml").write_text(
+        (path / "task.toml").read_text().replace("allow_internet = false", "allow_internet = true")
+    )
     assert "network_mode" not in dump(load_task(path))["services"]["default"]
 
 
@@ -185,8 +215,11 @@ def test_prebuilt_docker_image_is_pulled_not_built(tmp_path: Path) -> None:
     assert dump(task)["services"]["default"]["image"] == "harness-base:bookworm"
     # a task with both: the docker_image, unless --force-build (as Harbor's _use_prebuilt)
     path = copy_task(tmp_path, "hello-file")
-    (path / "task.toml").write_text((path / "task.toml").read_text().replace(
-        "[environment]", '[environment]\ndocker_image = "example.org/tb/hello:1"'))
+    (path / "task.toml").write_text(
+        (path / "task.toml")
+        .read_text()
+        .replace("[environment]", '[environment]\ndocker_image = "example.org/tb/hello:1"')
+    )
     both = load_task(path)
     assert sandbox.images(both) == [ImagePull("example.org/tb/hello:1")]
     forced = sandbox.images(both, sandbox.BuildPolicy(force_build=True))
@@ -200,16 +233,19 @@ def test_tb1_compose_template_fields_are_dropped() -> None:
     assert main["command"] == ["tail", "-f", "/dev/null"]
 
 
-@pytest.mark.parametrize(("service", "addition", "expected"), [
-    ("kv", "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", "Docker socket"),
-    ("kv", "    network_mode: host\n", "network_mode: host is not allowed"),
-    ("main", "    volumes:\n      - /etc:/host-etc\n", "must be read-only"),
-])
+@pytest.mark.parametrize(
+    ("service", "addition", "expected"),
+    [
+        ("kv", "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", "Docker socket"),
+        ("kv", "    network_mode: host\n", "network_mode: host is not allowed"),
+        ("main", "    volumes:\n      - /etc:/host-etc\n", "must be read-only"),
+    ],
+)
 def test_task_compose_cannot_take_host_access(tmp_path: Path, service: str, addition: str, expected: str) -> None:
     path = copy_task(tmp_path, "kv-sidecar")
     compose = path / "environment" / "docker-compose.yaml"
     text = compose.read_text()
-    anchor = "      context: ./kv\n" if service == "kv" else "      KV_PORT: \"7070\"\n"
+    anchor = "      context: ./kv\n" if service == "kv" else '      KV_PORT: "7070"\n'
     compose.write_text(text.replace(anchor, anchor + addition))
     with pytest.raises(HarnessError, match=expected):
         sandbox.compose(load_task(path))
@@ -259,8 +295,11 @@ def test_dataset_info_records_version_and_a_digest_of_the_tree(tmp_path: Path) -
 
 def test_solution_env_resolves_host_variables_but_never_secrets(tmp_path: Path, monkeypatch) -> None:
     path = copy_task(tmp_path, "vault-unlock")
-    text = (path / "task.toml").read_text().replace('env = { OPERATOR = "alice" }',
-                                                    'env = { OPERATOR = "${TB_OP:-alice}", HOME_DIR = "${HOME}" }')
+    text = (
+        (path / "task.toml")
+        .read_text()
+        .replace('env = { OPERATOR = "alice" }', 'env = { OPERATOR = "${TB_OP:-alice}", HOME_DIR = "${HOME}" }')
+    )
     (path / "task.toml").write_text(text)
     monkeypatch.setenv("HOME", "/home/x")
     env = solution_env(load_task(path))
@@ -283,12 +322,19 @@ def test_clustered_ci_with_one_trial_per_task_is_the_ordinary_standard_error() -
 
 def test_report_counts_errors_both_ways_and_lists_them() -> None:
     rows = [
-        ("a", 1, 1.0, None, True), ("a", 2, 0.0, None, True),
-        ("b", 1, 1.0, "AgentTimeoutError", True), ("b", 2, None, "VerifierTimeoutError", False),
-        ("c", 1, None, "SampleError", False), ("c", 2, 1.0, None, True),
+        ("a", 1, 1.0, None, True),
+        ("a", 2, 0.0, None, True),
+        ("b", 1, 1.0, "AgentTimeoutError", True),
+        ("b", 2, None, "VerifierTimeoutError", False),
+        ("c", 1, None, "SampleError", False),
+        ("c", 2, 1.0, None, True),
     ]
-    trials = pd.DataFrame([{"task": t, "epoch": e, "reward": r, "error_class": c, "reward_counts": k,
-                            "message": None} for t, e, r, c, k in rows])
+    trials = pd.DataFrame(
+        [
+            {"task": t, "epoch": e, "reward": r, "error_class": c, "reward_counts": k, "message": None}
+            for t, e, r, c, k in rows
+        ]
+    )
     report = Report(trials)
     summary = report.summary().set_index("trials")
     assert summary.loc[6, "mean_reward"] == pytest.approx(3 / 6)

@@ -41,22 +41,38 @@ def test_every_sample_validates_oracle_one_noop_zero(docker_engine, results_dir)
     assert "harness-base:bookworm" in manifest["images"]["pulled"]  # the prebuilt docker_image path
 
 
-def test_scripted_agent_drives_an_interactive_program_and_cannot_forge_a_reward(docker_engine, results_dir,
-                                                                                tmp_path) -> None:
+def test_scripted_agent_drives_an_interactive_program_and_cannot_forge_a_reward(
+    docker_engine, results_dir, tmp_path
+) -> None:
     def typed(text: str) -> dict:
         return {"tool_calls": [{"function": "bash_session", "arguments": {"action": "type_submit", "input": text}}]}
 
     submit = {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]}
     script = tmp_path / "script.json"
-    script.write_text(json.dumps({
-        # vault refuses pipes: the answers go to its prompts through the persistent shell session
-        "vault-unlock": [typed("ls /tests /solution; vault"), typed("alice"), typed("open-sesame"), typed("y"),
-                         submit],
-        # an agent writing the reward itself: the verifier deletes it, reruns the tests and scores 0
-        "kv-sidecar": [typed("mkdir -p /logs/verifier && echo 1 > /logs/verifier/reward.txt"), submit],
-    }))
-    run = run_eval(EvalRequest(model="scripted", suites=["terminal_bench"], script=script,
-                               options={"task_names": "vault-unlock,kv-sidecar"}))
+    script.write_text(
+        json.dumps(
+            {
+                # vault refuses pipes: the answers go to its prompts through the persistent shell session
+                "vault-unlock": [
+                    typed("ls /tests /solution; vault"),
+                    typed("alice"),
+                    typed("open-sesame"),
+                    typed("y"),
+                    submit,
+                ],
+                # an agent writing the reward itself: the verifier deletes it, reruns the tests and scores 0
+                "kv-sidecar": [typed("mkdir -p /logs/verifier && echo 1 > /logs/verifier/reward.txt"), submit],
+            }
+        )
+    )
+    run = run_eval(
+        EvalRequest(
+            model="scripted",
+            suites=["terminal_bench"],
+            script=script,
+            options={"task_names": "vault-unlock,kv-sidecar"},
+        )
+    )
     got = samples(run.run_dir)
     vault, kv = got["vault-unlock"], got["kv-sidecar"]
     outputs = [m.text for m in vault.messages if m.role == "tool"]
@@ -71,8 +87,9 @@ def test_scripted_agent_drives_an_interactive_program_and_cannot_forge_a_reward(
 
 def test_agent_timeout_still_verifies_and_broken_verifiers_are_errors(docker_engine, results_dir) -> None:
     started = time.monotonic()
-    run = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"], options={"tasks_dir": str(FIXTURES)},
-                               epochs=2))
+    run = run_eval(
+        EvalRequest(model="oracle", suites=["terminal_bench"], options={"tasks_dir": str(FIXTURES)}, epochs=2)
+    )
     assert time.monotonic() - started < 240  # solve.sh sleeps 600 s; the 8 s agent limit cut it
     result = report([run.run_dir / "logs"])
     t = result.trials.set_index(["task", "epoch"])

@@ -48,14 +48,18 @@ def read_calls(log: str) -> dict[tuple[str, int], list[Call]]:
     calls: dict[tuple[str, int], list[Call]] = {}
     for sample in read_eval_log_samples(log, all_samples_required=False, exclude_fields=UNREAD_FIELDS):
         calls[(str(sample.id), sample.epoch)] = [
-            Call(event.model, event.output.usage, event.timestamp.date(), event.retries or 0,
-                 event.output.model or None)
-            for event in sample.events if event.event == "model" and event.output is not None]
+            Call(
+                event.model, event.output.usage, event.timestamp.date(), event.retries or 0, event.output.model or None
+            )
+            for event in sample.events
+            if event.event == "model" and event.output is not None
+        ]
     return calls
 
 
-def usage_cost(price_key: str | None, provider_model: str, usages: list[ModelUsage], on: date | None,
-               plan: str | None = None) -> float:
+def usage_cost(
+    price_key: str | None, provider_model: str, usages: list[ModelUsage], on: date | None, plan: str | None = None
+) -> float:
     """USD for calls of one model on one day: the price table (per call), else inspect's own `total_cost`, else 0
     for pseudo-models, else NaN (unpriced)."""
     if price_key and cost.price_for(price_key, on, plan) is not None:
@@ -68,8 +72,14 @@ def usage_cost(price_key: str | None, provider_model: str, usages: list[ModelUsa
     return math.nan
 
 
-def call_columns(calls: list[Call], summary_usage: Mapping[str, ModelUsage], agent_model: str,
-                 agent_price_key: str | None, plans: Mapping[str, str | None], on: date | None) -> dict[str, Any]:
+def call_columns(
+    calls: list[Call],
+    summary_usage: Mapping[str, ModelUsage],
+    agent_model: str,
+    agent_price_key: str | None,
+    plans: Mapping[str, str | None],
+    on: date | None,
+) -> dict[str, Any]:
     """A sample's call columns: `model_calls`, `api_retries`, `unpriced_calls`, `response_models`, `cost_usd`
     (the agent model) and `judge_cost_usd` (every other model).
 
@@ -88,7 +98,8 @@ def call_columns(calls: list[Call], summary_usage: Mapping[str, ModelUsage], age
         costs[model] = [usage_cost(key, model, [usage], day, plan) for usage, day in priced]
     answered = Counter(c.response_model for c in calls if c.response_model)
     return {
-        "model_calls": len(calls), "api_retries": sum(c.retries for c in calls),
+        "model_calls": len(calls),
+        "api_retries": sum(c.retries for c in calls),
         "unpriced_calls": sum(math.isnan(x) for values in costs.values() for x in values),
         "response_models": ";".join(f"{name}={count}" for name, count in sorted(answered.items())),
         "cost_usd": float(sum(costs.get(agent_model, []))),

@@ -117,16 +117,28 @@ def check(df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0) 
         claimed = claim.value / 100
         observed_gap = interval.estimate - claimed
         direction = 1 if observed_gap > 0 else -1
-        rows.append({
-            "suite": bench.suite, "benchmark": bench.name, "model": claim.model, "config": claim.config or "",
-            "claimed": claimed, "measured": interval.estimate, "ci_low": interval.low, "ci_high": interval.high,
-            "ci_method": interval.method, "gap_points": 100 * observed_gap, "verdict": verdict(interval, claimed),
-            "tasks": tasks,
-            "tasks_for_observed_gap": tasks_needed(claimed, -observed_gap) if observed_gap else None,
-            "tasks_for_gap": (tasks_needed(claimed, -direction * gap / 100)
-                              or tasks_needed(claimed, direction * gap / 100)),
-            "benchmark_tasks": bench.tasks, "source": registry.sources[claim.source].title,
-        })
+        rows.append(
+            {
+                "suite": bench.suite,
+                "benchmark": bench.name,
+                "model": claim.model,
+                "config": claim.config or "",
+                "claimed": claimed,
+                "measured": interval.estimate,
+                "ci_low": interval.low,
+                "ci_high": interval.high,
+                "ci_method": interval.method,
+                "gap_points": 100 * observed_gap,
+                "verdict": verdict(interval, claimed),
+                "tasks": tasks,
+                "tasks_for_observed_gap": tasks_needed(claimed, -observed_gap) if observed_gap else None,
+                "tasks_for_gap": (
+                    tasks_needed(claimed, -direction * gap / 100) or tasks_needed(claimed, direction * gap / 100)
+                ),
+                "benchmark_tasks": bench.tasks,
+                "source": registry.sources[claim.source].title,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -148,20 +160,25 @@ def format_claims(table: pd.DataFrame, gap: float = 5.0) -> str:
     """The claims table as Markdown."""
     if table.empty:
         return "(no measured suite/model pair has a published claim)"
-    view = pd.DataFrame({
-        "benchmark": table["benchmark"],
-        "model": [f"{m} {c}".strip() for m, c in zip(table["model"], table["config"], strict=True)],
-        "claimed %": table["claimed"].map(lambda x: f"{100 * x:.1f}"),
-        "measured % (95% CI)": [
-            f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-            for m, lo, hi in zip(table["measured"], table["ci_low"], table["ci_high"], strict=True)],
-        "gap pts": table["gap_points"].map(lambda x: f"{x:+.1f}"),
-        "verdict": table["verdict"],
-        "tasks": table["tasks"],
-        "tasks to resolve gap": [_n(v, cap) for v, cap in
-                                 zip(table["tasks_for_observed_gap"], table["benchmark_tasks"], strict=True)],
-        f"tasks for ±{gap:g} pts": [_n(v, cap) for v, cap in
-                                    zip(table["tasks_for_gap"], table["benchmark_tasks"], strict=True)],
-    })
+    view = pd.DataFrame(
+        {
+            "benchmark": table["benchmark"],
+            "model": [f"{m} {c}".strip() for m, c in zip(table["model"], table["config"], strict=True)],
+            "claimed %": table["claimed"].map(lambda x: f"{100 * x:.1f}"),
+            "measured % (95% CI)": [
+                f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
+                for m, lo, hi in zip(table["measured"], table["ci_low"], table["ci_high"], strict=True)
+            ],
+            "gap pts": table["gap_points"].map(lambda x: f"{x:+.1f}"),
+            "verdict": table["verdict"],
+            "tasks": table["tasks"],
+            "tasks to resolve gap": [
+                _n(v, cap) for v, cap in zip(table["tasks_for_observed_gap"], table["benchmark_tasks"], strict=True)
+            ],
+            f"tasks for ±{gap:g} pts": [
+                _n(v, cap) for v, cap in zip(table["tasks_for_gap"], table["benchmark_tasks"], strict=True)
+            ],
+        }
+    )
     sources = "; ".join(sorted(set(table["source"])))
     return view.to_markdown(index=False, disable_numparse=True) + f"\n\nSource: {sources}"

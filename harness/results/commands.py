@@ -73,17 +73,28 @@ def cmd_route(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_nightly(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.results.nightly import run_nightly
 
-    return run_nightly(args.model, script=args.script, suites=args.suite.split(",") if args.suite else None,
-                       epochs=args.epochs, baseline=args.baseline, update_baseline=args.update_baseline,
-                       run_dir=args.run_dir)
+    return run_nightly(
+        args.model,
+        script=args.script,
+        suites=args.suite.split(",") if args.suite else None,
+        epochs=args.epochs,
+        baseline=args.baseline,
+        update_baseline=args.update_baseline,
+        run_dir=args.run_dir,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the results subcommands to the `harness` parser."""
-    runs = {"nargs": "*", "type": Path, "metavar": "RUN_DIR",
-            "help": "run directories, directories of runs, or .eval files (default: the latest run)"}
-    rp = sub.add_parser("report", help="Markdown table per suite x model with 95%% CIs, cost; writes report.md "
-                                       "and pareto.png")
+    runs = {
+        "nargs": "*",
+        "type": Path,
+        "metavar": "RUN_DIR",
+        "help": "run directories, directories of runs, or .eval files (default: the latest run)",
+    }
+    rp = sub.add_parser(
+        "report", help="Markdown table per suite x model with 95%% CIs, cost; writes report.md and pareto.png"
+    )
     rp.add_argument("run_dirs", **runs)
     rp.add_argument("--out", type=Path, help="where report.md and pareto.png go (default: the last RUN_DIR)")
     rp.add_argument("--no-plot", action="store_true", help="skip the Pareto plot")
@@ -103,12 +114,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ro = sub.add_parser("route", help="cheapest solver per task, oracle router, single models, cascades")
     ro.add_argument("run_dirs", **runs)
-    ro.add_argument("--signal", action="append", metavar="SUITE=SIGNAL",
-                    help="cascade signal per suite: clean_finish, verifier or score_metadata:<key>")
+    ro.add_argument(
+        "--signal",
+        action="append",
+        metavar="SUITE=SIGNAL",
+        help="cascade signal per suite: clean_finish, verifier or score_metadata:<key>",
+    )
     ro.set_defaults(func=cmd_route)
 
-    ni = sub.add_parser("nightly", help="run the nightly subset and fail on a significant regression vs the "
-                                        "committed baseline")
+    ni = sub.add_parser(
+        "nightly", help="run the nightly subset and fail on a significant regression vs the committed baseline"
+    )
     ni.add_argument("--model", required=True)
     ni.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
     ni.add_argument("--suite", help="comma-separated suites of the subset (default: all present)")

@@ -32,8 +32,9 @@ def label_sides(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, str]:
     for name, df in (("RUN_A", a), ("RUN_B", b)):
         models = sorted(df["model"].unique())
         if len(models) != 1:
-            raise HarnessError(f"{name} holds {len(models)} models ({', '.join(models) or 'none'}); "
-                               "pass one run directory per side")
+            raise HarnessError(
+                f"{name} holds {len(models)} models ({', '.join(models) or 'none'}); pass one run directory per side"
+            )
         labels.append(models[0])
     if labels[0] == labels[1]:
         labels = [f"{labels[0]}@{df['run_id'].iloc[0]}" for df in (a, b)]
@@ -103,14 +104,28 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame, alpha: float = 0.05) -> lis
         a_wins, b_wins = int((oa > ob).sum()), int((ob > oa).sum())
         diffs = [list(v) for _, v in (ob - oa).groupby(g["task"], sort=True)]
         result = paired_bootstrap(diffs)
-        out.append(Comparison(
-            suite=str(suite), label_a=label_a, label_b=label_b, pairs=len(g), tasks=g["task"].nunique(),
-            binary=binary, both=int(((oa >= 1) & (ob >= 1)).sum()) if binary else int((oa == ob).sum()),
-            a_only=a_wins, b_only=b_wins,
-            neither=int(((oa <= 0) & (ob <= 0)).sum()) if binary else 0,
-            mean_a=float(oa.mean()), mean_b=float(ob.mean()), diff=result.interval,
-            mcnemar_p=mcnemar_exact(a_wins, b_wins) if binary else None, permutation_p=result.p_value,
-            unpaired_a=unpaired_a, unpaired_b=unpaired_b, alpha=alpha))
+        out.append(
+            Comparison(
+                suite=str(suite),
+                label_a=label_a,
+                label_b=label_b,
+                pairs=len(g),
+                tasks=g["task"].nunique(),
+                binary=binary,
+                both=int(((oa >= 1) & (ob >= 1)).sum()) if binary else int((oa == ob).sum()),
+                a_only=a_wins,
+                b_only=b_wins,
+                neither=int(((oa <= 0) & (ob <= 0)).sum()) if binary else 0,
+                mean_a=float(oa.mean()),
+                mean_b=float(ob.mean()),
+                diff=result.interval,
+                mcnemar_p=mcnemar_exact(a_wins, b_wins) if binary else None,
+                permutation_p=result.p_value,
+                unpaired_a=unpaired_a,
+                unpaired_b=unpaired_b,
+                alpha=alpha,
+            )
+        )
     return out
 
 
@@ -123,21 +138,33 @@ def disagreements(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 def format_comparison(c: Comparison) -> str:
     """One suite's comparison as Markdown."""
     if c.binary:
-        wins = pd.DataFrame({"": [f"{c.label_a} passes", f"{c.label_a} fails"],
-                             f"{c.label_b} passes": [c.both, c.b_only],
-                             f"{c.label_b} fails": [c.a_only, c.neither]})
+        wins = pd.DataFrame(
+            {
+                "": [f"{c.label_a} passes", f"{c.label_a} fails"],
+                f"{c.label_b} passes": [c.both, c.b_only],
+                f"{c.label_b} fails": [c.a_only, c.neither],
+            }
+        )
     else:
-        wins = pd.DataFrame({"": ["attempts"], f"{c.label_a} higher": [c.a_only],
-                             f"{c.label_b} higher": [c.b_only], "ties": [c.both]})
-    lines = [f"## {c.suite}: {c.label_a} (A) vs {c.label_b} (B)", "",
-             f"{c.pairs} paired attempts over {c.tasks} tasks"
-             + (f"; unpaired and left out: A {c.unpaired_a}, B {c.unpaired_b}" if c.unpaired_a or c.unpaired_b
-                else ""), "",
-             wins.to_markdown(index=False, disable_numparse=True), "",
-             f"- mean score: A {c.mean_a:.3f}, B {c.mean_b:.3f}; B - A = {c.diff.estimate:+.3f} "
-             f"(95% CI {c.diff.low:+.3f} to {c.diff.high:+.3f}, task-clustered bootstrap)"]
+        wins = pd.DataFrame(
+            {"": ["attempts"], f"{c.label_a} higher": [c.a_only], f"{c.label_b} higher": [c.b_only], "ties": [c.both]}
+        )
+    lines = [
+        f"## {c.suite}: {c.label_a} (A) vs {c.label_b} (B)",
+        "",
+        f"{c.pairs} paired attempts over {c.tasks} tasks"
+        + (f"; unpaired and left out: A {c.unpaired_a}, B {c.unpaired_b}" if c.unpaired_a or c.unpaired_b else ""),
+        "",
+        wins.to_markdown(index=False, disable_numparse=True),
+        "",
+        f"- mean score: A {c.mean_a:.3f}, B {c.mean_b:.3f}; B - A = {c.diff.estimate:+.3f} "
+        f"(95% CI {c.diff.low:+.3f} to {c.diff.high:+.3f}, task-clustered bootstrap)",
+    ]
     if c.mcnemar_p is not None:
         lines.append(f"- McNemar exact test: discordant {c.a_only} vs {c.b_only}, p = {c.mcnemar_p:.4g}")
-    lines += [f"- sign-flip permutation test over tasks: p = {c.permutation_p:.4g}",
-              f"- verdict (alpha {c.alpha:g}): {c.verdict}", ""]
+    lines += [
+        f"- sign-flip permutation test over tasks: p = {c.permutation_p:.4g}",
+        f"- verdict (alpha {c.alpha:g}): {c.verdict}",
+        "",
+    ]
     return "\n".join(lines)

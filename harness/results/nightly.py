@@ -27,8 +27,21 @@ from harness.results.tables import format_summary, load, summary
 
 NIGHTLY_FILE = PACKAGE_DATA / "nightly.toml"
 BASELINES = REPO_ROOT / "results" / "baselines"
-BASELINE_COLUMNS = ["suite", "task", "epoch", "score", "passed", "errored", "infra_error", "error_class", "limit",
-                    "cost_usd", "scaffold_hash", "policy_hash", "dataset_revision"]
+BASELINE_COLUMNS = [
+    "suite",
+    "task",
+    "epoch",
+    "score",
+    "passed",
+    "errored",
+    "infra_error",
+    "error_class",
+    "limit",
+    "cost_usd",
+    "scaffold_hash",
+    "policy_hash",
+    "dataset_revision",
+]
 
 
 class NightlyConfig(BaseModel):
@@ -62,8 +75,9 @@ def present_suites(config: NightlyConfig, only: list[str] | None = None) -> tupl
     present, skipped = [], []
     for name in wanted:
         if name not in config.suites:
-            raise HarnessError(f"suite {name} is not in the nightly subset ({NIGHTLY_FILE}); "
-                               f"valid: {', '.join(config.suites)}")
+            raise HarnessError(
+                f"suite {name} is not in the nightly subset ({NIGHTLY_FILE}); valid: {', '.join(config.suites)}"
+            )
         if name not in suite_names():
             skipped.append(name)
             continue
@@ -98,9 +112,14 @@ def write_baseline(df: pd.DataFrame, dest: Path, config: NightlyConfig) -> Path:
         raise HarnessError(f"a baseline holds one model; the run has {models}")
     dest.mkdir(parents=True, exist_ok=True)
     df[BASELINE_COLUMNS].sort_values(["suite", "task", "epoch"]).to_csv(dest / "samples.csv", index=False)
-    meta = {"model": models[0], "run_id": str(df["run_id"].iloc[0]), "subset_version": config.version,
-            "recorded": datetime.now(UTC).isoformat(timespec="seconds"),
-            "suites": sorted(df["suite"].unique()), "attempts": len(df)}
+    meta = {
+        "model": models[0],
+        "run_id": str(df["run_id"].iloc[0]),
+        "subset_version": config.version,
+        "recorded": datetime.now(UTC).isoformat(timespec="seconds"),
+        "suites": sorted(df["suite"].unique()),
+        "attempts": len(df),
+    }
     (dest / "baseline.json").write_text(json.dumps(meta, indent=2) + "\n")
     return dest
 
@@ -146,8 +165,9 @@ def gate(current: pd.DataFrame, baseline: pd.DataFrame, meta: dict[str, Any], co
     for column in ("scaffold_hash", "policy_hash", "dataset_revision"):
         before, now = set(baseline[column].dropna().astype(str)), set(current[column].dropna().astype(str))
         if before and now and before != now:
-            notes.append(f"{column} changed since the baseline: {', '.join(sorted(before))} -> "
-                         f"{', '.join(sorted(now))}")
+            notes.append(
+                f"{column} changed since the baseline: {', '.join(sorted(before))} -> {', '.join(sorted(now))}"
+            )
     keys = ["suite", "task", "epoch"]
     base_keys = set(map(tuple, baseline[keys].astype(str).values))
     cur_keys = set(map(tuple, current[keys].astype(str).values))
@@ -156,8 +176,11 @@ def gate(current: pd.DataFrame, baseline: pd.DataFrame, meta: dict[str, Any], co
     if base_keys - cur_keys:
         notes.append(f"{len(base_keys - cur_keys)} baseline attempt(s) were not run this time")
     current = current.assign(epoch=current["epoch"].astype(int))
-    comparisons = compare_frames(baseline.assign(epoch=baseline["epoch"].astype(int)), current, config.alpha) \
-        if base_keys & cur_keys else []
+    comparisons = (
+        compare_frames(baseline.assign(epoch=baseline["epoch"].astype(int)), current, config.alpha)
+        if base_keys & cur_keys
+        else []
+    )
     rate = float(current["errored"].mean()) if len(current) else 0.0
     return Gate(comparisons, rate, config.max_infra_error_rate, config.alpha, notes)
 
@@ -165,21 +188,37 @@ def gate(current: pd.DataFrame, baseline: pd.DataFrame, meta: dict[str, Any], co
 def format_gate(result: Gate, df: pd.DataFrame, model: str, baseline: Path) -> str:
     """nightly.md: the verdict first, then the per-suite comparisons and the run's summary."""
     status = "PASS" if result.ok else "FAIL"
-    lines = [f"# Nightly regression: {model}: {status}", "",
-             f"- baseline: `{baseline}`",
-             f"- infrastructure/harness error rate: {result.infra_rate:.1%} "
-             f"(threshold {result.max_infra_rate:.0%}){' EXCEEDED' if result.infra_failed else ''}"]
+    lines = [
+        f"# Nightly regression: {model}: {status}",
+        "",
+        f"- baseline: `{baseline}`",
+        f"- infrastructure/harness error rate: {result.infra_rate:.1%} "
+        f"(threshold {result.max_infra_rate:.0%}){' EXCEEDED' if result.infra_failed else ''}",
+    ]
     for c in result.regressions:
         lines.append(f"- REGRESSION in {c.suite}: {c.mean_a:.3f} -> {c.mean_b:.3f} (p = {c.p_value:.4g})")
     lines += [f"- note: {n}" for n in result.notes]
-    lines += ["", *[format_comparison(c) for c in result.comparisons], "## This run", "",
-              format_summary(summary(df)), ""]
+    lines += [
+        "",
+        *[format_comparison(c) for c in result.comparisons],
+        "## This run",
+        "",
+        format_summary(summary(df)),
+        "",
+    ]
     return "\n".join(lines)
 
 
-def run_nightly(model: str, *, script: Path | None = None, suites: list[str] | None = None,
-                epochs: int | None = None, baseline: Path | None = None, update_baseline: bool = False,
-                run_dir: Path | None = None) -> int:
+def run_nightly(
+    model: str,
+    *,
+    script: Path | None = None,
+    suites: list[str] | None = None,
+    epochs: int | None = None,
+    baseline: Path | None = None,
+    update_baseline: bool = False,
+    run_dir: Path | None = None,
+) -> int:
     """Run (or reuse `run_dir`), then gate or record the baseline; returns the exit code."""
     from harness.results.report import write_report
     from harness.run import EvalRequest, run_eval
@@ -192,10 +231,17 @@ def run_nightly(model: str, *, script: Path | None = None, suites: list[str] | N
         if not present:
             raise HarnessError("no suite of the nightly subset is present in this checkout")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        outcome = run_eval(EvalRequest(model=model, suites=present, options=merged_options(config, present),
-                                       epochs=epochs or config.epochs, script=script,
-                                       run_id=f"nightly-{stamp}-{model.replace('/', '_')}",
-                                       command=["harness", "nightly", "--model", model]))
+        outcome = run_eval(
+            EvalRequest(
+                model=model,
+                suites=present,
+                options=merged_options(config, present),
+                epochs=epochs or config.epochs,
+                script=script,
+                run_id=f"nightly-{stamp}-{model.replace('/', '_')}",
+                command=["harness", "nightly", "--model", model],
+            )
+        )
         run_dir = outcome.run_dir
     df = load([run_dir])
     if df.empty:
@@ -208,8 +254,10 @@ def run_nightly(model: str, *, script: Path | None = None, suites: list[str] | N
         return 0
     if not (target / "baseline.json").is_file():
         candidate = write_baseline(df, run_dir / "baseline", config)
-        print(f"[nightly] no baseline at {target}: this run's candidate baseline is {candidate}; "
-              f"commit it as {baseline_dir(model)} after review")
+        print(
+            f"[nightly] no baseline at {target}: this run's candidate baseline is {candidate}; "
+            f"commit it as {baseline_dir(model)} after review"
+        )
         rate = float(df["errored"].mean())
         result = Gate([], rate, config.max_infra_error_rate, config.alpha, ["no baseline: nothing compared"])
     else:

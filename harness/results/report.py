@@ -42,17 +42,25 @@ def pct(value: float) -> str:
 
 def suite_table(table: pd.DataFrame) -> str:
     """One suite's rows of `summary()` as Markdown."""
-    view = pd.DataFrame({
-        "model": table["model"],
-        "score % (95% CI)": [f"{pct(s)} [{pct(lo)}, {pct(hi)}]"
-                             for s, lo, hi in zip(table["score"], table["ci_low"], table["ci_high"], strict=True)],
-        "errors excluded %": [f"{pct(s)} (n={n})" for s, n in zip(table["score_valid"], table["n_valid"], strict=True)],
-        "n": [f"{n} ({t} tasks x {e})" for n, t, e in zip(table["n"], table["tasks"], table["epochs"], strict=True)],
-        "errors": table["errors"],
-        "cost": table["cost_usd"].map(usd),
-        "cost / solved": table["cost_per_solved"].map(usd),
-        "mean time s": table["mean_time"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.1f}"),
-    })
+    view = pd.DataFrame(
+        {
+            "model": table["model"],
+            "score % (95% CI)": [
+                f"{pct(s)} [{pct(lo)}, {pct(hi)}]"
+                for s, lo, hi in zip(table["score"], table["ci_low"], table["ci_high"], strict=True)
+            ],
+            "errors excluded %": [
+                f"{pct(s)} (n={n})" for s, n in zip(table["score_valid"], table["n_valid"], strict=True)
+            ],
+            "n": [
+                f"{n} ({t} tasks x {e})" for n, t, e in zip(table["n"], table["tasks"], table["epochs"], strict=True)
+            ],
+            "errors": table["errors"],
+            "cost": table["cost_usd"].map(usd),
+            "cost / solved": table["cost_per_solved"].map(usd),
+            "mean time s": table["mean_time"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.1f}"),
+        }
+    )
     return view.to_markdown(index=False, disable_numparse=True)
 
 
@@ -61,8 +69,11 @@ def pareto_frontier(points: pd.DataFrame, cost: str = "cost_per_task", score: st
     flags = []
     for i, p in points.iterrows():
         others = points.drop(index=i)
-        dominated = ((others[cost] <= p[cost]) & (others[score] >= p[score])
-                     & ((others[cost] < p[cost]) | (others[score] > p[score]))).any()
+        dominated = (
+            (others[cost] <= p[cost])
+            & (others[score] >= p[score])
+            & ((others[cost] < p[cost]) | (others[score] > p[score]))
+        ).any()
         flags.append(not dominated and not pd.isna(p[cost]))
     return pd.Series(flags, index=points.index)
 
@@ -80,15 +91,25 @@ def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
     for ax, suite in zip(axes[0], suites, strict=False):
         rows = table[table["suite"] == suite].copy()
         rows["frontier"] = pareto_frontier(rows)
-        ax.errorbar(rows["cost_per_task"], rows["score"] * 100,
-                    yerr=[(rows["score"] - rows["ci_low"]) * 100, (rows["ci_high"] - rows["score"]) * 100],
-                    fmt="o", color="tab:blue", ecolor="lightsteelblue", capsize=3)
+        ax.errorbar(
+            rows["cost_per_task"],
+            rows["score"] * 100,
+            yerr=[(rows["score"] - rows["ci_low"]) * 100, (rows["ci_high"] - rows["score"]) * 100],
+            fmt="o",
+            color="tab:blue",
+            ecolor="lightsteelblue",
+            capsize=3,
+        )
         front = rows[rows["frontier"]].sort_values("cost_per_task")
-        ax.step(front["cost_per_task"], front["score"] * 100, where="post", color="tab:orange",
-                label="Pareto frontier")
+        ax.step(front["cost_per_task"], front["score"] * 100, where="post", color="tab:orange", label="Pareto frontier")
         for _, r in rows.iterrows():
-            ax.annotate(r["model"], (r["cost_per_task"], r["score"] * 100), textcoords="offset points",
-                        xytext=(5, 5), fontsize=8)
+            ax.annotate(
+                r["model"],
+                (r["cost_per_task"], r["score"] * 100),
+                textcoords="offset points",
+                xytext=(5, 5),
+                fontsize=8,
+            )
         positive = rows["cost_per_task"].dropna()
         if len(positive) and (positive > 0).all() and positive.max() / positive.min() > 20:
             ax.set_xscale("log")
@@ -123,19 +144,26 @@ def notes(df: pd.DataFrame) -> list[str]:
     """Comparability warnings and the suites' own notes (see the module docstring)."""
     out: list[str] = []
     for (suite, model), g in df.groupby(["suite", "model"], sort=True):
-        for column, what in (("scaffold_hash", "scaffold"), ("policy_hash", "retry policy"),
-                             ("dataset_revision", "dataset revision")):
+        for column, what in (
+            ("scaffold_hash", "scaffold"),
+            ("policy_hash", "retry policy"),
+            ("dataset_revision", "dataset revision"),
+        ):
             values = set(g[column].dropna())
             if len(values) > 1:
-                out.append(f"{suite} / {model}: rows come from {len(values)} different {what} versions "
-                           f"({', '.join(sorted(values))}); they are not one measurement.")
+                out.append(
+                    f"{suite} / {model}: rows come from {len(values)} different {what} versions "
+                    f"({', '.join(sorted(values))}); they are not one measurement."
+                )
         if g["provider_model"].astype(str).str.startswith("mockllm/").all():
             out.append(f"{suite} / {model}: a pseudo-model run ({g['provider_model'].iloc[0]}), not a real API.")
         if g["errored"].any():
             classes = g.loc[g["errored"], "infra_error"].fillna(g.loc[g["errored"], "error_class"]).value_counts()
             listed = ", ".join(f"{k} x{v}" for k, v in classes.items())
-            out.append(f"{suite} / {model}: {int(g['errored'].sum())} attempt(s) failed for reasons other than "
-                       f"the model ({listed}); compare both denominators.")
+            out.append(
+                f"{suite} / {model}: {int(g['errored'].sum())} attempt(s) failed for reasons other than "
+                f"the model ({listed}); compare both denominators."
+            )
     for run_id, manifest in _manifests(df).items():
         alias = manifest.get("model", {}).get("alias")
         for suite, info in manifest.get("suites", {}).items():
@@ -144,8 +172,10 @@ def notes(df: pd.DataFrame) -> list[str]:
             window = dataset.get("problem_dates") or {}
             cutoff = _knowledge_cutoff(alias) if alias else None
             if window.get("start") and cutoff and date.fromisoformat(str(window["start"])) < cutoff:
-                out.append(f"{suite} / {alias}: problems from {window['start']} to {window.get('end', '?')} start "
-                           f"before the model's knowledge cutoff {cutoff}; part of the window may be contaminated.")
+                out.append(
+                    f"{suite} / {alias}: problems from {window['start']} to {window.get('end', '?')} start "
+                    f"before the model's knowledge cutoff {cutoff}; part of the window may be contaminated."
+                )
     return out
 
 
@@ -154,18 +184,26 @@ def render(df: pd.DataFrame) -> str:
     table = summary(df)
     lines = ["# Results", ""]
     runs = ", ".join(sorted(df["run_id"].astype(str).unique())) if not df.empty else "(none)"
-    lines += [f"Runs: {runs}", "",
-              "Score: mean per attempt with errors counted as failures; 95% CI Wilson (one attempt per task) or "
-              "task-clustered bootstrap (epochs). Errors excluded: the same mean over attempts that had no "
-              "infrastructure or harness error. Cost: the agent model's tokens at the price table's rates.", ""]
+    lines += [
+        f"Runs: {runs}",
+        "",
+        "Score: mean per attempt with errors counted as failures; 95% CI Wilson (one attempt per task) or "
+        "task-clustered bootstrap (epochs). Errors excluded: the same mean over attempts that had no "
+        "infrastructure or harness error. Cost: the agent model's tokens at the price table's rates.",
+        "",
+    ]
     if table.empty:
         return "\n".join([*lines, "(no samples)", ""])
     for suite, rows in table.groupby("suite", sort=True):
         lines += [f"## {suite}", "", suite_table(rows), ""]
     if table["judge_cost_usd"].fillna(0).gt(0).any():
         judge = table[["suite", "model", "judge_cost_usd"]].assign(judge_cost_usd=table["judge_cost_usd"].map(usd))
-        lines += ["Judge (grading model) cost, not included above:", "",
-                  judge.to_markdown(index=False, disable_numparse=True), ""]
+        lines += [
+            "Judge (grading model) cost, not included above:",
+            "",
+            judge.to_markdown(index=False, disable_numparse=True),
+            "",
+        ]
     found = notes(df)
     if found:
         lines += ["## Notes", "", *[f"- {n}" for n in found], ""]

@@ -118,8 +118,13 @@ def route(df: pd.DataFrame, signals: dict[str, str] | None = None) -> Routing:
 
     def policy(name: str, kind: str, answered: pd.Series, paid: pd.Series) -> dict[str, object]:
         got = pd.Series([score.at[i, m] for i, m in answered.items()], index=answered.index)
-        row: dict[str, object] = {"policy": name, "kind": kind, "score": float(got.mean()),
-                                  "cost_usd": float(paid.sum()), "cost_per_request": float(paid.mean())}
+        row: dict[str, object] = {
+            "policy": name,
+            "kind": kind,
+            "score": float(got.mean()),
+            "cost_usd": float(paid.sum()),
+            "cost_per_request": float(paid.mean()),
+        }
         row.update({f"share {m}": float((answered == m).mean()) for m in order})
         return row
 
@@ -142,11 +147,14 @@ def route(df: pd.DataFrame, signals: dict[str, str] | None = None) -> Routing:
                 pending = pending & ~signal[m]
             rows.append(policy(" -> ".join(chain), "cascade", answered, paid))
 
-    cheapest = pd.DataFrame({
-        "cheapest solver": best.where(solvers.any(axis=1), None),
-        "cost_usd": oracle_cost.where(solvers.any(axis=1), math.nan),
-        "solved by": [", ".join(m for m in order if solvers.at[i, m]) or "-" for i in wide.index],
-    }, index=wide.index).reset_index()
+    cheapest = pd.DataFrame(
+        {
+            "cheapest solver": best.where(solvers.any(axis=1), None),
+            "cost_usd": oracle_cost.where(solvers.any(axis=1), math.nan),
+            "solved by": [", ".join(m for m in order if solvers.at[i, m]) or "-" for i in wide.index],
+        },
+        index=wide.index,
+    ).reset_index()
     return Routing(order, n, dropped, cheapest, pd.DataFrame(rows), chosen, fallbacks)
 
 
@@ -155,14 +163,20 @@ def format_routing(r: Routing) -> str:
     from harness.results.report import usd
 
     used = {s: r.signals.get(s, "clean_finish") for s in sorted(r.cheapest["suite"].unique())}
-    lines = ["## Cheapest model that solves each request", "",
-             r.cheapest.assign(cost_usd=r.cheapest["cost_usd"].map(usd),
-                               **{"cheapest solver": r.cheapest["cheapest solver"].fillna("-")})
-             .to_markdown(index=False, disable_numparse=True), "",
-             "## Policies", "",
-             f"{r.requests} requests (suite, task, epoch) attempted by all of {', '.join(r.models)} "
-             f"(models cheapest first)" + (f"; {r.dropped} left out because a model lacks them" if r.dropped else ""),
-             "Cascade signals: " + ", ".join(f"{s} = {v}" for s, v in used.items()), ""]
+    lines = [
+        "## Cheapest model that solves each request",
+        "",
+        r.cheapest.assign(
+            cost_usd=r.cheapest["cost_usd"].map(usd), **{"cheapest solver": r.cheapest["cheapest solver"].fillna("-")}
+        ).to_markdown(index=False, disable_numparse=True),
+        "",
+        "## Policies",
+        "",
+        f"{r.requests} requests (suite, task, epoch) attempted by all of {', '.join(r.models)} "
+        f"(models cheapest first)" + (f"; {r.dropped} left out because a model lacks them" if r.dropped else ""),
+        "Cascade signals: " + ", ".join(f"{s} = {v}" for s, v in used.items()),
+        "",
+    ]
     for suite, count in r.fallbacks.items():
         if count and used.get(suite, "").startswith("score_metadata:"):
             lines.append(f"({suite}: {count} attempt(s) lacked the metadata key and used clean_finish)")
@@ -172,7 +186,13 @@ def format_routing(r: Routing) -> str:
     view["cost_per_request"] = view["cost_per_request"].map(usd)
     for column in [c for c in view.columns if c.startswith("share ")]:
         view[column] = view[column].map(lambda x: f"{100 * x:.0f}%")
-    ordered = ["policy", "kind", "score %", "cost_usd", "cost_per_request",
-               *[c for c in view.columns if c.startswith("share ")]]
+    ordered = [
+        "policy",
+        "kind",
+        "score %",
+        "cost_usd",
+        "cost_per_request",
+        *[c for c in view.columns if c.startswith("share ")],
+    ]
     lines += [view[ordered].to_markdown(index=False, disable_numparse=True), ""]
     return "\n".join(lines)

@@ -68,8 +68,9 @@ def _task_arrays(values_by_task: Sequence[Sequence[float]]) -> tuple[np.ndarray,
     return sums, counts
 
 
-def cluster_bootstrap(values_by_task: Sequence[Sequence[float]], confidence: float = 0.95, *,
-                      seed: int = SEED, resamples: int = RESAMPLES) -> Interval:
+def cluster_bootstrap(
+    values_by_task: Sequence[Sequence[float]], confidence: float = 0.95, *, seed: int = SEED, resamples: int = RESAMPLES
+) -> Interval:
     """Percentile interval for the mean over all attempts, resampling tasks (clusters) with replacement."""
     tasks = [v for v in values_by_task if len(v)]
     if not tasks:
@@ -126,8 +127,9 @@ class PairedResult:
     tasks: int
 
 
-def paired_bootstrap(diffs_by_task: Sequence[Sequence[float]], confidence: float = 0.95, *,
-                     seed: int = SEED, resamples: int = RESAMPLES) -> PairedResult:
+def paired_bootstrap(
+    diffs_by_task: Sequence[Sequence[float]], confidence: float = 0.95, *, seed: int = SEED, resamples: int = RESAMPLES
+) -> PairedResult:
     """Paired comparison over tasks: per-attempt differences, grouped by task (epochs stay together)."""
     tasks = [v for v in diffs_by_task if len(v)]
     if not tasks:

@@ -42,12 +42,40 @@ from harness.results.stats import score_interval
 
 KEY = ["run_id", "suite", "task", "epoch", "model"]
 SAMPLE_COLUMNS = [
-    *KEY, "provider_model", "agent", "score", "passed", "strict", "limit", "error", "error_class",
-    "infra_error", "errored", "retries", "api_retries", "model_calls", "unpriced_calls", "response_models",
-    "input_tokens", "cache_read_tokens", "cache_write_tokens",
-    "output_tokens", "reasoning_tokens", "total_tokens", "cost_usd", "judge_cost_usd", "total_time",
-    "working_time", "scaffold_hash", "policy_hash", "dataset", "dataset_revision", "started_at", "log",
-    "score_metadata"]
+    *KEY,
+    "provider_model",
+    "agent",
+    "score",
+    "passed",
+    "strict",
+    "limit",
+    "error",
+    "error_class",
+    "infra_error",
+    "errored",
+    "retries",
+    "api_retries",
+    "model_calls",
+    "unpriced_calls",
+    "response_models",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "cost_usd",
+    "judge_cost_usd",
+    "total_time",
+    "working_time",
+    "scaffold_hash",
+    "policy_hash",
+    "dataset",
+    "dataset_revision",
+    "started_at",
+    "log",
+    "score_metadata",
+]
 
 
 def log_files(paths: Iterable[str | Path]) -> list[str]:
@@ -81,9 +109,15 @@ def _columns() -> list[Any]:
 
     # Score values *with* their metadata from the summaries (inspect's SampleScores reads whole samples).
     summary = [c for c in SampleSummary if c.name != "score_*"]
-    return [*EvalInfo, *EvalTask, *EvalModel, *EvalDataset, *summary,
-            SampleColumn("score_*", path="scores", value=_score_details, full=False),
-            SampleColumn("started_at", path="started_at")]
+    return [
+        *EvalInfo,
+        *EvalTask,
+        *EvalModel,
+        *EvalDataset,
+        *summary,
+        SampleColumn("score_*", path="scores", value=_score_details, full=False),
+        SampleColumn("started_at", path="started_at"),
+    ]
 
 
 def _json(value: Any) -> Any:
@@ -123,9 +157,13 @@ def _score_fields(row: pd.Series, scorers: list[str]) -> dict[str, Any]:
         except (TypeError, ValueError):
             score = {"C": 1.0, "I": 0.0}.get(str(value), math.nan)
         passed = meta.get("passed")
-        return {"score": score, "passed": bool(passed) if passed is not None else score >= 1.0,
-                "strict": meta.get("strict"), "infra_error": meta.get("infra_error") or None,
-                "score_metadata": json.dumps(meta, default=str) if meta else None}
+        return {
+            "score": score,
+            "passed": bool(passed) if passed is not None else score >= 1.0,
+            "strict": meta.get("strict"),
+            "infra_error": meta.get("infra_error") or None,
+            "score_metadata": json.dumps(meta, default=str) if meta else None,
+        }
     return {"score": math.nan, "passed": None, "strict": None, "infra_error": None, "score_metadata": None}
 
 
@@ -166,9 +204,14 @@ def _day(started: Any, created: Any) -> date | None:
 
 def _usage_columns(usage: dict[str, ModelUsage], agent_model: str) -> dict[str, int]:
     mine = usage.get(agent_model) or ModelUsage()
-    return {"input_tokens": mine.input_tokens, "cache_read_tokens": mine.input_tokens_cache_read or 0,
-            "cache_write_tokens": mine.input_tokens_cache_write or 0, "output_tokens": mine.output_tokens,
-            "reasoning_tokens": mine.reasoning_tokens or 0, "total_tokens": mine.total_tokens}
+    return {
+        "input_tokens": mine.input_tokens,
+        "cache_read_tokens": mine.input_tokens_cache_read or 0,
+        "cache_write_tokens": mine.input_tokens_cache_write or 0,
+        "output_tokens": mine.output_tokens,
+        "reasoning_tokens": mine.reasoning_tokens or 0,
+        "total_tokens": mine.total_tokens,
+    }
 
 
 def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int], list[Call]]]) -> dict[str, Any]:
@@ -183,31 +226,40 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
     plans = eval_meta.get("price_plans") or {agent_key: eval_meta.get("price_plan")}  # older logs: one plan
     provider_model = str(r.get("model"))
     usage_raw = _json(r.get("model_usage"))
-    usage = {k: ModelUsage.model_validate(v) for k, v in (usage_raw or {}).items()} \
-        if isinstance(usage_raw, dict) else {}
+    usage = (
+        {k: ModelUsage.model_validate(v) for k, v in (usage_raw or {}).items()} if isinstance(usage_raw, dict) else {}
+    )
     task, epoch = str(r.get("id")), int(r.get("epoch", 1))
     sample_calls = calls.get(r["log"], {}).get((task, epoch), [])
     error = r.get("error") if _present(r.get("error")) else None
     fields = _score_fields(r, scorers)
     return {
         "run_id": eval_meta.get("harness_run_id") or run.get("run_id") or r.get("run_id"),
-        "suite": suite, "task": task, "epoch": epoch, "model": alias or provider_model,
-        "provider_model": provider_model, "agent": r.get("task_arg_agent"),
+        "suite": suite,
+        "task": task,
+        "epoch": epoch,
+        "model": alias or provider_model,
+        "provider_model": provider_model,
+        "agent": r.get("task_arg_agent"),
         **fields,
         "limit": r.get("limit") if _present(r.get("limit")) else None,
-        "error": error, "error_class": error_class(error) or fields["infra_error"],
+        "error": error,
+        "error_class": error_class(error) or fields["infra_error"],
         "errored": bool(error) or bool(fields["infra_error"]),
         "retries": int(r["retries"]) if _present(r.get("retries")) else 0,
         **_usage_columns(usage, provider_model),
-        **call_columns(sample_calls, usage, provider_model, agent_key, plans,
-                       _day(r.get("started_at"), r.get("created"))),
-        "total_time": r.get("total_time"), "working_time": r.get("working_time"),
+        **call_columns(
+            sample_calls, usage, provider_model, agent_key, plans, _day(r.get("started_at"), r.get("created"))
+        ),
+        "total_time": r.get("total_time"),
+        "working_time": r.get("working_time"),
         "scaffold_hash": eval_meta.get("scaffold_hash") or suite_manifest.get("scaffold_hash"),
         "policy_hash": eval_meta.get("policy_hash") or run.get("policy", {}).get("hash"),
         "dataset": dataset.get("id") or dataset.get("name") or r.get("dataset_name"),
         "dataset_revision": dataset.get("revision") or dataset.get("digest") or dataset.get("sha"),
         "started_at": r.get("started_at") if _present(r.get("started_at")) else None,
-        "log": r["log"], "created": r.get("created"),
+        "log": r["log"],
+        "created": r.get("created"),
     }
 
 
@@ -246,9 +298,13 @@ def cost_figures(group: pd.DataFrame) -> dict[str, float]:
     is unknown), USD per attempt and per solved attempt."""
     solved = float(group.loc[~group["errored"], "passed"].fillna(False).astype(bool).sum())
     total = _known_sum(group["cost_usd"])
-    return {"solved": solved, "cost_usd": total, "judge_cost_usd": _known_sum(group["judge_cost_usd"]),
-            "cost_per_task": total / len(group) if len(group) else math.nan,
-            "cost_per_solved": total / solved if solved else math.nan}
+    return {
+        "solved": solved,
+        "cost_usd": total,
+        "judge_cost_usd": _known_sum(group["judge_cost_usd"]),
+        "cost_per_task": total / len(group) if len(group) else math.nan,
+        "cost_per_solved": total / solved if solved else math.nan,
+    }
 
 
 def group_summary(group: pd.DataFrame) -> dict[str, Any]:
@@ -259,24 +315,53 @@ def group_summary(group: pd.DataFrame) -> dict[str, Any]:
     ci = score_interval(by_task)
     strict = group["strict"].dropna()
     return {
-        "n": len(group), "tasks": group[["suite", "task"]].drop_duplicates().shape[0],
+        "n": len(group),
+        "tasks": group[["suite", "task"]].drop_duplicates().shape[0],
         "epochs": int(group["epoch"].nunique()),
-        "score": float(scores.mean()), "ci_low": ci.low, "ci_high": ci.high, "ci_method": ci.method,
-        "score_valid": _mean(valid["score"]), "n_valid": len(valid),
+        "score": float(scores.mean()),
+        "ci_low": ci.low,
+        "ci_high": ci.high,
+        "ci_method": ci.method,
+        "score_valid": _mean(valid["score"]),
+        "n_valid": len(valid),
         "strict": float(strict.astype(float).mean()) if len(strict) else math.nan,
         "errors": int(group["errored"].sum()),
-        "infra_errors": int(group["infra_error"].notna().sum()), "limits": int(group["limit"].notna().sum()),
+        "infra_errors": int(group["infra_error"].notna().sum()),
+        "limits": int(group["limit"].notna().sum()),
         "retries": int(group["retries"].sum()),
         **cost_figures(group),
         "tokens": int(group["total_tokens"].sum()),
-        "mean_time": _mean(group["total_time"]), "total_time": float(group["total_time"].sum()),
+        "mean_time": _mean(group["total_time"]),
+        "total_time": float(group["total_time"].sum()),
     }
 
 
 SUMMARY_COLUMNS = [
-    "suite", "model", "n", "tasks", "epochs", "score", "ci_low", "ci_high", "ci_method", "score_valid", "n_valid",
-    "strict", "solved", "errors", "infra_errors", "limits", "retries", "cost_usd", "judge_cost_usd",
-    "cost_per_task", "cost_per_solved", "tokens", "mean_time", "total_time"]
+    "suite",
+    "model",
+    "n",
+    "tasks",
+    "epochs",
+    "score",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "score_valid",
+    "n_valid",
+    "strict",
+    "solved",
+    "errors",
+    "infra_errors",
+    "limits",
+    "retries",
+    "cost_usd",
+    "judge_cost_usd",
+    "cost_per_task",
+    "cost_per_solved",
+    "tokens",
+    "mean_time",
+    "total_time",
+]
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
@@ -284,27 +369,47 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     cost, cost per solved task and time."""
     if df.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    rows = [{"suite": suite, "model": model, **group_summary(group)}
-            for (suite, model), group in df.groupby(["suite", "model"], sort=True)]
+    rows = [
+        {"suite": suite, "model": model, **group_summary(group)}
+        for (suite, model), group in df.groupby(["suite", "model"], sort=True)
+    ]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def run_summary(df: pd.DataFrame) -> pd.DataFrame:
     """Per run: model, suites, attempts, errors, cost, and the provenance hashes."""
-    columns = ["run_id", "model", "provider_model", "suites", "n", "score", "errors", "cost_usd", "total_time",
-               "scaffold_hashes", "policy_hash"]
+    columns = [
+        "run_id",
+        "model",
+        "provider_model",
+        "suites",
+        "n",
+        "score",
+        "errors",
+        "cost_usd",
+        "total_time",
+        "scaffold_hashes",
+        "policy_hash",
+    ]
     if df.empty:
         return pd.DataFrame(columns=columns)
     rows = []
     for run_id, g in df.groupby("run_id", sort=True):
-        rows.append({"run_id": run_id, "model": ",".join(sorted(g["model"].unique())),
-                     "provider_model": ",".join(sorted(g["provider_model"].unique())),
-                     "suites": ",".join(sorted(g["suite"].unique())), "n": len(g),
-                     "score": float(g["score"].where(~g["errored"], 0.0).fillna(0.0).mean()),
-                     "errors": int(g["errored"].sum()), "cost_usd": _known_sum(g["cost_usd"]),
-                     "total_time": float(g["total_time"].sum()),
-                     "scaffold_hashes": ",".join(sorted(set(g["scaffold_hash"].dropna()))),
-                     "policy_hash": ",".join(sorted(set(g["policy_hash"].dropna())))})
+        rows.append(
+            {
+                "run_id": run_id,
+                "model": ",".join(sorted(g["model"].unique())),
+                "provider_model": ",".join(sorted(g["provider_model"].unique())),
+                "suites": ",".join(sorted(g["suite"].unique())),
+                "n": len(g),
+                "score": float(g["score"].where(~g["errored"], 0.0).fillna(0.0).mean()),
+                "errors": int(g["errored"].sum()),
+                "cost_usd": _known_sum(g["cost_usd"]),
+                "total_time": float(g["total_time"].sum()),
+                "scaffold_hashes": ",".join(sorted(set(g["scaffold_hash"].dropna()))),
+                "policy_hash": ",".join(sorted(set(g["policy_hash"].dropna()))),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -321,14 +426,18 @@ def format_summary(table: pd.DataFrame) -> str:
     """The short console table: score with its 95% CI, both denominators, errors and cost."""
     if table.empty:
         return "(no samples)"
-    view = pd.DataFrame({
-        "suite": table["suite"], "model": table["model"], "n": table["n"],
-        "score": table["score"].map(lambda x: f"{x:.3f}"),
-        "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
-        "score_valid": table["score_valid"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.3f}"),
-        "errors": table["errors"],
-        "cost_usd": table["cost_usd"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.4f}"),
-    })
+    view = pd.DataFrame(
+        {
+            "suite": table["suite"],
+            "model": table["model"],
+            "n": table["n"],
+            "score": table["score"].map(lambda x: f"{x:.3f}"),
+            "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
+            "score_valid": table["score_valid"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.3f}"),
+            "errors": table["errors"],
+            "cost_usd": table["cost_usd"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.4f}"),
+        }
+    )
     return view.to_markdown(index=False, disable_numparse=True)
 
 

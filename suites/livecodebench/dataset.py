@@ -36,8 +36,19 @@ RELEASES_FILE = HERE / "data" / "releases.toml"
 FIXTURES_FILE = HERE / "fixtures" / "problems.jsonl"
 PLATFORMS = ("leetcode", "codeforces", "atcoder")
 DIFFICULTIES = ("easy", "medium", "hard")
-ROW_FIELDS = ("question_title", "question_content", "platform", "question_id", "contest_id", "contest_date",
-              "starter_code", "difficulty", "public_test_cases", "private_test_cases", "metadata")
+ROW_FIELDS = (
+    "question_title",
+    "question_content",
+    "platform",
+    "question_id",
+    "contest_id",
+    "contest_date",
+    "starter_code",
+    "difficulty",
+    "public_test_cases",
+    "private_test_cases",
+    "metadata",
+)
 
 
 class FileInfo(BaseModel):
@@ -112,7 +123,8 @@ def download(filename: str, config: ReleaseConfig | None = None) -> Path:
         raise HarnessError(
             f"livecodebench --data full: cannot get {filename} of {config.dataset}@{config.revision[:12]} from the "
             f"Hugging Face hub ({type(ex).__name__}: {reason[:160]}); connect to huggingface.co, or put the release "
-            f"files in a directory and pass --data-dir DIR") from ex
+            f"files in a directory and pass --data-dir DIR"
+        ) from ex
 
 
 def sha256_file(path: Path) -> str:
@@ -127,16 +139,20 @@ def verify(path: Path, info: FileInfo) -> None:
     """Check size and SHA-256 against the pinned values; a stamp in the cache skips re-hashing unchanged files."""
     stat = path.stat()
     if stat.st_size != info.size:
-        raise HarnessError(f"{path}: {stat.st_size} bytes, expected {info.size} for the pinned release file; "
-                           "delete it and download again")
+        raise HarnessError(
+            f"{path}: {stat.st_size} bytes, expected {info.size} for the pinned release file; "
+            "delete it and download again"
+        )
     stamp = cache_dir() / "livecodebench" / "verified" / info.sha256
     key = f"{path.resolve()}\n{stat.st_size}\n{stat.st_mtime_ns}\n"
     if stamp.is_file() and stamp.read_text() == key:
         return
     actual = sha256_file(path)
     if actual != info.sha256:
-        raise HarnessError(f"{path}: SHA-256 {actual[:16]}... does not match the pinned {info.sha256[:16]}...; "
-                           "delete it and download again")
+        raise HarnessError(
+            f"{path}: SHA-256 {actual[:16]}... does not match the pinned {info.sha256[:16]}...; "
+            "delete it and download again"
+        )
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(key)
 
@@ -149,8 +165,10 @@ def release_paths(release: str, data_dir: Path | None = None, config: ReleaseCon
         if data_dir is not None:
             path = Path(data_dir) / name
             if not path.is_file():
-                raise HarnessError(f"livecodebench --data-dir {data_dir}: {name} is missing (release {release} "
-                                   f"reads {', '.join(release_files(release, config))})")
+                raise HarnessError(
+                    f"livecodebench --data-dir {data_dir}: {name} is missing (release {release} "
+                    f"reads {', '.join(release_files(release, config))})"
+                )
         else:
             path = download(name, config)
         verify(path, config.files[name])
@@ -192,15 +210,32 @@ def parse_row(row: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
     tests = []
     for field in ("public_test_cases", "private_test_cases"):
         try:
-            tests += private_tests.decode(row[field]) if field == "private_test_cases" else \
-                private_tests.validate(json.loads(row[field]))
+            tests += (
+                private_tests.decode(row[field])
+                if field == "private_test_cases"
+                else private_tests.validate(json.loads(row[field]))
+            )
         except (ValueError, private_tests.UnsafePickle) as ex:
             raise ValueError(f"{field}: {ex}") from ex
-    problem = {k: row[k] for k in ("question_id", "question_title", "question_content", "platform", "contest_id",
-                                   "contest_date", "starter_code", "difficulty")}
+    problem = {
+        k: row[k]
+        for k in (
+            "question_id",
+            "question_title",
+            "question_content",
+            "platform",
+            "contest_id",
+            "contest_date",
+            "starter_code",
+            "difficulty",
+        )
+    }
     problem.update(fn_name=fn_name or None, n_tests=len(tests), source=where)
-    return problem, {"inputs": [t["input"] for t in tests], "outputs": [t["output"] for t in tests],
-                     "fn_name": fn_name or None}
+    return problem, {
+        "inputs": [t["input"] for t in tests],
+        "outputs": [t["output"] for t in tests],
+        "fn_name": fn_name or None,
+    }
 
 
 def _rows(path: Path) -> Iterator[tuple[int, Any]]:
@@ -273,16 +308,24 @@ def in_window(problem: Problem, start: date | None, end: date | None) -> bool:
     return not (end is not None and when > datetime(end.year, end.month, end.day))
 
 
-def load_problems(*, data: str, release: str, data_dir: Path | None = None, start_date: date | None = None,
-                  end_date: date | None = None, config: ReleaseConfig | None = None) -> list[Problem]:
+def load_problems(
+    *,
+    data: str,
+    release: str,
+    data_dir: Path | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    config: ReleaseConfig | None = None,
+) -> list[Problem]:
     """The selected problems, sorted by question_id (as lcb_runner's scenario router sorts them)."""
     if data == "sample":
         sources = [(FIXTURES_FILE, sha256_file(FIXTURES_FILE))]
     else:
         config = config or release_config()
         paths = release_paths(release, data_dir, config)
-        sources = [(p, config.files[name].sha256) for p, name in zip(paths, release_files(release, config),
-                                                                      strict=True)]
+        sources = [
+            (p, config.files[name].sha256) for p, name in zip(paths, release_files(release, config), strict=True)
+        ]
     problems: list[Problem] = []
     for path, digest in sources:
         problems.extend(prepare(path, digest))
@@ -298,5 +341,8 @@ def load_problems(*, data: str, release: str, data_dir: Path | None = None, star
 def to_sample(problem: Problem) -> Sample:
     metadata = {k: v for k, v in asdict(problem).items() if k != "question_content"}
     metadata["test_type"] = problem.test_type
-    return Sample(id=problem.question_id, input=[ChatMessageUser(content=user_prompt(
-        problem.question_content, problem.starter_code))], metadata=metadata)
+    return Sample(
+        id=problem.question_id,
+        input=[ChatMessageUser(content=user_prompt(problem.question_content, problem.starter_code))],
+        metadata=metadata,
+    )

@@ -19,8 +19,10 @@ SOLUTIONS = Path(__file__).resolve().parent / "fixtures" / "solutions"
 def program(question_id: str, variant: str = "reference") -> str:
     path = SOLUTIONS / question_id / f"{variant}.py"
     if not path.is_file():
-        raise HarnessError(f"{path}: no {variant} program for {question_id}; the livecodebench oracle runs only on "
-                           "the bundled samples (--data sample)")
+        raise HarnessError(
+            f"{path}: no {variant} program for {question_id}; the livecodebench oracle runs only on "
+            "the bundled samples (--data sample)"
+        )
     return path.read_text()
 
 

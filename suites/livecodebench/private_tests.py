@@ -20,11 +20,21 @@ from typing import Any
 PICKLE_PROTOCOL = 4
 """The protocol of the upstream blobs (`\\x80\\x04` after decompression)."""
 
-_STRING_OPCODES = frozenset({
-    "PROTO", "FRAME", "STOP",
-    "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE",
-    "MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT",
-})
+_STRING_OPCODES = frozenset(
+    {
+        "PROTO",
+        "FRAME",
+        "STOP",
+        "SHORT_BINUNICODE",
+        "BINUNICODE",
+        "BINUNICODE8",
+        "UNICODE",
+        "MEMOIZE",
+        "PUT",
+        "BINPUT",
+        "LONG_BINPUT",
+    }
+)
 
 
 class UnsafePickle(ValueError):

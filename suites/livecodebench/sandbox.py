@@ -67,8 +67,13 @@ class GraderContainer:
 
     def __init__(self, client: Any, settings: GraderSettings, name: str) -> None:
         self.container = client.containers.create(
-            command=["python3", GRADER, "serve", str(settings.idle_exit_s)], name=name, labels={LABEL: name},
-            stdin_open=True, auto_remove=True, **container_options(settings))
+            command=["python3", GRADER, "serve", str(settings.idle_exit_s)],
+            name=name,
+            labels={LABEL: name},
+            stdin_open=True,
+            auto_remove=True,
+            **container_options(settings),
+        )
         try:
             stream = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             self._socket = getattr(stream, "_sock", stream)
@@ -96,7 +101,7 @@ class GraderContainer:
                 size = int(self._stdout[:newline])
                 end = newline + 1 + size
                 if len(self._stdout) >= end:
-                    payload = bytes(self._stdout[newline + 1: end])
+                    payload = bytes(self._stdout[newline + 1 : end])
                     del self._stdout[:end]
                     return json.loads(payload)
             header = self._read_exact(8, deadline)
@@ -131,11 +136,14 @@ def container_options(settings: GraderSettings) -> dict[str, Any]:
     """Container options from the harness sandbox defaults (compose.default.yaml) with the grader's limits."""
     limits = SandboxLimits(cpus=settings.cpus, memory_mb=settings.memory_mb, pids=settings.pids)
     service = compose_config(settings.image, limits).services["default"].model_dump(exclude_none=True)
-    return {"image": settings.image, "init": bool(service.get("init", True)),
-            "network_mode": service.get("network_mode", "none"),
-            "nano_cpus": int(float(service.get("cpus", settings.cpus)) * 1e9),
-            "mem_limit": service.get("mem_limit", f"{settings.memory_mb}m"),
-            "pids_limit": int(service.get("pids_limit", settings.pids))}
+    return {
+        "image": settings.image,
+        "init": bool(service.get("init", True)),
+        "network_mode": service.get("network_mode", "none"),
+        "nano_cpus": int(float(service.get("cpus", settings.cpus)) * 1e9),
+        "mem_limit": service.get("mem_limit", f"{settings.memory_mb}m"),
+        "pids_limit": int(service.get("pids_limit", settings.pids)),
+    }
 
 
 class GraderPool:
@@ -189,8 +197,11 @@ class GraderPool:
             with self._lock:
                 self._starting -= 1
             self._free.put(None)  # let a waiting caller try to start one
-            raise ex if isinstance(ex, RunnerError) else \
-                RunnerError(f"cannot start a grader from {self.settings.image}: {ex}") from ex
+            raise (
+                ex
+                if isinstance(ex, RunnerError)
+                else RunnerError(f"cannot start a grader from {self.settings.image}: {ex}")
+            ) from ex
         with self._lock:
             self._starting -= 1
             self._live.add(grader)

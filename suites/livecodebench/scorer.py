@@ -75,10 +75,18 @@ def lcb_epochs() -> ScoreReducer:
         n, c = len(values), sum(1 for v in values if v >= 1.0)
         metadata = dict(scores[0].metadata or {})
         errors = [s.metadata.get(INFRA_ERROR) for s in scores if s.metadata and s.metadata.get(INFRA_ERROR)]
-        metadata.update(epochs=n, epochs_passed=c, verdicts=[(s.metadata or {}).get("verdict") for s in scores],
-                        **{INFRA_ERROR: errors[0] if errors else None})
-        return Score(value=c / n if n else float("nan"), answer=scores[0].answer,
-                     explanation=scores[0].explanation, metadata=metadata)
+        metadata.update(
+            epochs=n,
+            epochs_passed=c,
+            verdicts=[(s.metadata or {}).get("verdict") for s in scores],
+            **{INFRA_ERROR: errors[0] if errors else None},
+        )
+        return Score(
+            value=c / n if n else float("nan"),
+            answer=scores[0].answer,
+            explanation=scores[0].explanation,
+            metadata=metadata,
+        )
 
     return reduce
 
@@ -88,8 +96,13 @@ def pass_at_k() -> Metric:
     """Unbiased pass@k over problems, for every k in PASS_AT that all problems have enough epochs for."""
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
-        counts = [((s.score.metadata or {}).get("epochs", 1), (s.score.metadata or {}).get("epochs_passed",
-                   int(s.score.as_float() >= 1.0))) for s in scores]
+        counts = [
+            (
+                (s.score.metadata or {}).get("epochs", 1),
+                (s.score.metadata or {}).get("epochs_passed", int(s.score.as_float() >= 1.0)),
+            )
+            for s in scores
+        ]
         out: dict[str, float] = {}
         for k in PASS_AT:
             if counts and all(n >= k for n, _ in counts):
@@ -99,9 +112,17 @@ def pass_at_k() -> Metric:
     return compute
 
 
-@scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors(), pass_at_k(),
-                 grouped(mean(), "difficulty", all=False, name_template="difficulty_{group_name}"),
-                 grouped(mean(), "platform", all=False, name_template="platform_{group_name}")])
+@scorer(
+    metrics=[
+        mean(),
+        stderr(),
+        mean_valid(),
+        infra_errors(),
+        pass_at_k(),
+        grouped(mean(), "difficulty", all=False, name_template="difficulty_{group_name}"),
+        grouped(mean(), "platform", all=False, name_template="platform_{group_name}"),
+    ]
+)
 def lcb_scorer(settings: GraderSettings, timeout: int = 6):
     """Grade the answer's last fenced code block by lcb_runner's rules (per-test `timeout` seconds)."""
 
@@ -110,22 +131,49 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
         n_tests = int(state.metadata["n_tests"])
         code = extract_code(state.output.completion if state.output else "")
         if not code.strip():
-            return verdict(0, answer="", explanation="the answer has no fenced code block", verdict="no_code",
-                           tests_passed=0, tests_total=n_tests, **fields)
+            return verdict(
+                0,
+                answer="",
+                explanation="the answer has no fenced code block",
+                verdict="no_code",
+                tests_passed=0,
+                tests_total=n_tests,
+                **fields,
+            )
         request = {"code": code, **read_tests(state.metadata), "timeout": timeout}
         try:
             response = await grade(settings, request)
         except RunnerError as ex:
-            return verdict(0, infra_error="runner_error", answer=code, explanation=str(ex), verdict=None,
-                           tests_passed=0, tests_total=n_tests, **fields)
+            return verdict(
+                0,
+                infra_error="runner_error",
+                answer=code,
+                explanation=str(ex),
+                verdict=None,
+                tests_passed=0,
+                tests_total=n_tests,
+                **fields,
+            )
         kind = classify(response)
         results = response["results"]
         passed_tests = sum(1 for r in results if r is True)
         failure = response.get("metadata", {})
-        explanation = "all tests passed" if kind == "passed" else \
-            f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
-        return verdict(1.0 if kind == "passed" else 0.0, answer=code, explanation=explanation, verdict=kind,
-                       tests_passed=passed_tests, tests_total=n_tests, results=results, failure=failure,
-                       grading_seconds=response.get("elapsed"), **fields)
+        explanation = (
+            "all tests passed"
+            if kind == "passed"
+            else f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
+        )
+        return verdict(
+            1.0 if kind == "passed" else 0.0,
+            answer=code,
+            explanation=explanation,
+            verdict=kind,
+            tests_passed=passed_tests,
+            tests_total=n_tests,
+            results=results,
+            failure=failure,
+            grading_seconds=response.get("elapsed"),
+            **fields,
+        )
 
     return score

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from inspect_ai import Epochs, Task
-from inspect_ai.dataset import MemoryDataset
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.util import SandboxEnvironmentSpec
 from pydantic import Field, field_validator, model_validator
 
 from harness.agents import agent_solver
@@ -63,14 +65,19 @@ def problems(options: Options) -> list[dataset.Problem]:
     """The selected problems (loaded once per option set in this process)."""
     key = options.model_dump_json(exclude={"limit", "timeout", "grader_workers"})
     if key not in _PROBLEMS:
-        _PROBLEMS[key] = dataset.load_problems(data=options.data, release=options.release,
-                                               data_dir=options.data_dir, start_date=options.start_date,
-                                               end_date=options.end_date)
+        _PROBLEMS[key] = dataset.load_problems(
+            data=options.data,
+            release=options.release,
+            data_dir=options.data_dir,
+            start_date=options.start_date,
+            end_date=options.end_date,
+        )
     selected = _PROBLEMS[key]
     if not selected:
         window = f"{options.start_date or 'the start'} and {options.end_date or 'the end'}"
-        raise HarnessError(f"livecodebench: no problems in {options.release} between {window}; "
-                           "widen --start-date/--end-date")
+        raise HarnessError(
+            f"livecodebench: no problems in {options.release} between {window}; widen --start-date/--end-date"
+        )
     return selected[: options.limit] if options.limit else selected
 
 
@@ -91,12 +98,20 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "by_difficulty": _counts(selected, "difficulty"),
     }
     if options.data == "sample":
-        return {"dataset": "bundled fixtures (suites/livecodebench/fixtures/problems.jsonl)",
-                "sha256": dataset.sha256_file(dataset.FIXTURES_FILE), **info}
+        return {
+            "dataset": "bundled fixtures (suites/livecodebench/fixtures/problems.jsonl)",
+            "sha256": dataset.sha256_file(dataset.FIXTURES_FILE),
+            **info,
+        }
     config = dataset.release_config()
     files = dataset.release_files(options.release, config)
-    return {"dataset": config.dataset, "revision": config.revision, "release": options.release,
-            "files": {name: config.files[name].sha256 for name in files}, **info}
+    return {
+        "dataset": config.dataset,
+        "revision": config.revision,
+        "release": options.release,
+        "files": {name: config.files[name].sha256 for name in files},
+        **info,
+    }
 
 
 def _counts(selected: list[dataset.Problem], field: str) -> dict[str, int]:
@@ -106,25 +121,46 @@ def _counts(selected: list[dataset.Problem], field: str) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def build_task(request: TaskRequest) -> Task:
+def lcb_task(
+    request: TaskRequest,
+    *,
+    name: str,
+    protocol: str,
+    sample: Callable[[dataset.Problem], Sample],
+    system_prompt: str | None = None,
+    sandbox: SandboxEnvironmentSpec | None = None,
+) -> Task:
+    """A LiveCodeBench task under `protocol`: the selected problems, official grading, pass@k epochs."""
     options = request.options
     assert isinstance(options, Options)
     if request.agent is AgentKind.ORACLE and options.data != "sample":
-        raise HarnessError("livecodebench: the oracle needs reference programs, which only the bundled samples "
-                           "have; use --data sample")
-    samples = [dataset.to_sample(p) for p in problems(options)]
+        raise HarnessError(
+            f"{name}: the oracle needs reference programs, which only the bundled samples have; use --data sample"
+        )
     settings = GraderSettings(image=GRADER_IMAGE.tag, workers=options.grader_workers or default_workers())
     return Task(
-        name=NAME,
-        dataset=MemoryDataset(samples, name=f"livecodebench-{options.data}"),
-        solver=agent_solver(request, suite=NAME, protocol=PROTOCOL, oracle=oracle(), system_prompt=SYSTEM_MESSAGE),
+        name=name,
+        dataset=MemoryDataset([sample(p) for p in problems(options)], name=f"{name}-{options.data}"),
+        solver=agent_solver(request, suite=name, protocol=protocol, oracle=oracle(), system_prompt=system_prompt),
         scorer=lcb_scorer(settings, timeout=options.timeout),
+        sandbox=sandbox,
         epochs=Epochs(1, lcb_epochs()),
         metadata={"livecodebench": json.loads(options.model_dump_json())},
-        **task_limits(NAME),
+        **task_limits(name),
     )
 
 
-SUITE = SuiteDef(name=NAME, description="LiveCodeBench code generation (official prompts and grading rules)",
-                 options=Options, build_task=build_task, images=images, protocol=PROTOCOL,
-                 system_prompt=SYSTEM_MESSAGE, dataset_info=dataset_info)
+def build_task(request: TaskRequest) -> Task:
+    return lcb_task(request, name=NAME, protocol=PROTOCOL, sample=dataset.to_sample, system_prompt=SYSTEM_MESSAGE)
+
+
+SUITE = SuiteDef(
+    name=NAME,
+    description="LiveCodeBench code generation (official prompts and grading rules)",
+    options=Options,
+    build_task=build_task,
+    images=images,
+    protocol=PROTOCOL,
+    system_prompt=SYSTEM_MESSAGE,
+    dataset_info=dataset_info,
+)

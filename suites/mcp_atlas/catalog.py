@@ -87,12 +87,16 @@ def split_tool(name: str) -> tuple[str, str]:
         raise HarnessError(f"tool name {name!r} is not of the form <server>_<tool>")
     servers = catalog().servers
     if server not in servers:
-        raise HarnessError(f"tool {name!r} names server {server!r}, which {CATALOG_FILE.name} does not list; "
-                           f"add it there (launch command, network, keys)")
+        raise HarnessError(
+            f"tool {name!r} names server {server!r}, which {CATALOG_FILE.name} does not list; "
+            f"add it there (launch command, network, keys)"
+        )
     entry = servers[server]
     if entry.installed and tool not in entry.tools:
-        raise HarnessError(f"tool {name!r}: server {server} ({entry.package}) has no tool {tool!r}; "
-                           f"its tools: {', '.join(entry.tools)}")
+        raise HarnessError(
+            f"tool {name!r}: server {server} ({entry.package}) has no tool {tool!r}; "
+            f"its tools: {', '.join(entry.tools)}"
+        )
     return server, tool
 
 

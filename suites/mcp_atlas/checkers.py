@@ -58,8 +58,9 @@ async def command_output(check: dict[str, Any], answer: str) -> CheckResult:
         passed = result.success and out == str(check["equals"]).strip()
     else:
         passed = result.success and str(check["contains"]) in out
-    detail = f"exit {result.returncode}, stdout {out[:200]!r}" + (f", stderr {result.stderr.strip()[:200]!r}"
-                                                                   if not result.success else "")
+    detail = f"exit {result.returncode}, stdout {out[:200]!r}" + (
+        f", stderr {result.stderr.strip()[:200]!r}" if not result.success else ""
+    )
     return CheckResult("command_output", passed, detail)
 
 
@@ -77,12 +78,19 @@ def validate_checks(checks: list[dict[str, Any]]) -> None:
         kind = check.get("kind") if isinstance(check, dict) else None
         if kind not in CHECKERS:
             raise ValueError(f"check kind {kind!r} is not one of {', '.join(CHECKERS)}")
-        needed = {"answer_contains": ["values"], "answer_regex": ["pattern"], "answer_excludes": ["values"],
-                  "command_output": ["cmd"]}[kind]
-        if any(k not in check for k in needed) or (kind == "command_output" and not ({"equals", "contains"}
-                                                                                     & set(check))):
-            raise ValueError(f"check {kind} needs {', '.join(needed)}" +
-                             (" and equals or contains" if kind == "command_output" else ""))
+        needed = {
+            "answer_contains": ["values"],
+            "answer_regex": ["pattern"],
+            "answer_excludes": ["values"],
+            "command_output": ["cmd"],
+        }[kind]
+        if any(k not in check for k in needed) or (
+            kind == "command_output" and not ({"equals", "contains"} & set(check))
+        ):
+            raise ValueError(
+                f"check {kind} needs {', '.join(needed)}"
+                + (" and equals or contains" if kind == "command_output" else "")
+            )
 
 
 async def run_checks(checks: list[dict[str, Any]], answer: str) -> list[CheckResult]:

@@ -113,9 +113,15 @@ def trajectory_calls(trajectory: list[dict[str, Any]]) -> list[ToolCall]:
             if isinstance(args, str):
                 args = json.loads(args) if args.strip() else {}
             answer = tool_messages.get(call.get("id"))
-            calls.append(ToolCall(id=str(call.get("id", "")), name=fn.get("name", ""), arguments=args,
-                                  output=message_text(answer) if answer else None,
-                                  volatile=bool(answer and answer.get("volatile"))))
+            calls.append(
+                ToolCall(
+                    id=str(call.get("id", "")),
+                    name=fn.get("name", ""),
+                    arguments=args,
+                    output=message_text(answer) if answer else None,
+                    volatile=bool(answer and answer.get("volatile")),
+                )
+            )
     return calls
 
 
@@ -141,8 +147,9 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
     """One row -> McpTask; any malformed field is a HarnessError naming source, task and field."""
     missing = [c for c in REQUIRED if c not in row]
     if missing:
-        raise HarnessError(f"{source}: missing column(s) {', '.join(missing)}; MCP-Atlas rows have "
-                           f"{', '.join(REQUIRED)}")
+        raise HarnessError(
+            f"{source}: missing column(s) {', '.join(missing)}; MCP-Atlas rows have {', '.join(REQUIRED)}"
+        )
     task_id = str(row["TASK"]).strip()
     if not task_id:
         raise HarnessError(f"{source}: a row has an empty TASK")
@@ -152,16 +159,19 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
         try:
             return parse(row.get(name))
         except (ValueError, SyntaxError, TypeError, AttributeError) as ex:
-            raise HarnessError(f"{where}: field {name} is malformed ({str(ex).splitlines()[0][:160]}); expected "
-                               f"a JSON or Python-literal list") from ex
+            raise HarnessError(
+                f"{where}: field {name} is malformed ({str(ex).splitlines()[0][:160]}); expected "
+                f"a JSON or Python-literal list"
+            ) from ex
 
     enabled = field("ENABLED_TOOLS", lambda v: _tool_names(_literal(v)))
     trajectory = field("TRAJECTORY", _literal)
     if not isinstance(trajectory, list) or not all(isinstance(m, dict) for m in trajectory):
         raise HarnessError(f"{where}: field TRAJECTORY is not a list of OpenAI-format messages")
     # upstream's older AgentOutput wrapping: [{"type": "message", "data": {...}}]
-    trajectory = [m["data"] if m.get("type") == "message" and isinstance(m.get("data"), dict) else m
-                  for m in trajectory]
+    trajectory = [
+        m["data"] if m.get("type") == "message" and isinstance(m.get("data"), dict) else m for m in trajectory
+    ]
     calls = field("TRAJECTORY", lambda _: trajectory_calls(trajectory))
     claims = field("GTFA_CLAIMS", extract_claims)
     checks = field("CHECKS", _checks) if row.get("CHECKS") else []
@@ -179,8 +189,15 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
     data = row.get("DATA") or None
     if data and not (FIXTURES_DIR / str(data) / "files").is_dir():
         raise HarnessError(f"{where}: field DATA names {data!r}, which is no folder with files/ in {FIXTURES_DIR}")
-    return McpTask(task_id=task_id, prompt=prompt, enabled_tools=enabled, trajectory=trajectory, claims=claims,
-                   checks=checks, data=str(data) if data else None)
+    return McpTask(
+        task_id=task_id,
+        prompt=prompt,
+        enabled_tools=enabled,
+        trajectory=trajectory,
+        claims=claims,
+        checks=checks,
+        data=str(data) if data else None,
+    )
 
 
 def parse_rows(rows: Iterable[dict[str, Any]], source: str) -> list[McpTask]:
@@ -236,8 +253,10 @@ def download_hf() -> Path:
     try:
         path = Path(hf_hub_download(HF_DATASET, HF_FILE, repo_type="dataset", revision=HF_REVISION))
     except Exception as ex:
-        raise HarnessError(f"downloading {HF_DATASET}@{HF_REVISION[:12]} failed ({type(ex).__name__}); without "
-                           f"hub access pass --tasks-file with a local copy (CSV or parquet)") from ex
+        raise HarnessError(
+            f"downloading {HF_DATASET}@{HF_REVISION[:12]} failed ({type(ex).__name__}); without "
+            f"hub access pass --tasks-file with a local copy (CSV or parquet)"
+        ) from ex
     digest = sha256_file(path)
     if digest != HF_SHA256:
         raise HarnessError(f"{path}: sha256 {digest} is not the pinned {HF_SHA256}; refusing a changed dataset")
@@ -258,8 +277,11 @@ def servers_of(names: Iterable[str]) -> list[str]:
 
 def skip_reason(task: McpTask, *, online: bool, has_data: bool) -> str | None:
     """Why the task cannot run here: a server its reference trajectory calls is unavailable (upstream's filter)."""
-    reasons = [r for s in servers_of(c.name for c in task.tool_calls)
-               if (r := unavailable_reason(s, online=online, has_data=has_data or task.data is not None))]
+    reasons = [
+        r
+        for s in servers_of(c.name for c in task.tool_calls)
+        if (r := unavailable_reason(s, online=online, has_data=has_data or task.data is not None))
+    ]
     return "; ".join(reasons) if reasons else None
 
 
@@ -277,10 +299,15 @@ def to_sample(task: McpTask, *, online: bool, data_dir: Path | None) -> Sample:
     has_data = data_dir is not None
     tools, dropped = agent_tools(task, online=online, has_data=has_data)
     data = str(FIXTURES_DIR / task.data) if task.data else (str(data_dir) if data_dir else None)
-    return Sample(id=task.task_id, input=task.prompt, target=task.claims, metadata={
-        "task": task.model_dump(mode="json"),
-        "agent_tools": tools,
-        "dropped_tools": dropped,
-        "skip_reason": skip_reason(task, online=online, has_data=has_data),
-        "data_dir": data,
-    })
+    return Sample(
+        id=task.task_id,
+        input=task.prompt,
+        target=task.claims,
+        metadata={
+            "task": task.model_dump(mode="json"),
+            "agent_tools": tools,
+            "dropped_tools": dropped,
+            "skip_reason": skip_reason(task, online=online, has_data=has_data),
+            "data_dir": data,
+        },
+    )

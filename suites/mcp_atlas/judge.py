@@ -34,7 +34,7 @@ from inspect_ai.model import (
 from inspect_ai.util import JSONSchema
 from pydantic import BaseModel, ConfigDict
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, read_json
 from harness.policy import policy
 
 JUDGE_FILE = Path(__file__).parent / "judge.toml"
@@ -76,8 +76,10 @@ def prompt_template() -> str:
     text = cfg.prompt_path.read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()
     if digest != cfg.prompt_sha256:
-        raise HarnessError(f"{cfg.prompt_path}: sha256 {digest} differs from judge.toml's prompt_sha256; a changed "
-                           f"prompt is a new version (new file, bump version, record its hash)")
+        raise HarnessError(
+            f"{cfg.prompt_path}: sha256 {digest} differs from judge.toml's prompt_sha256; a changed "
+            f"prompt is a new version (new file, bump version, record its hash)"
+        )
     return text
 
 
@@ -190,9 +192,14 @@ def response_schema() -> ResponseSchema:
 def generate_config() -> GenerateConfig:
     """Temperature 0, the structured-output schema, and the harness's one retry policy."""
     api = policy().api
-    return GenerateConfig(temperature=config().temperature, response_schema=response_schema(),
-                          max_retries=api.max_attempts - 1, attempt_timeout=api.attempt_timeout,
-                          timeout=api.attempt_timeout * api.max_attempts, max_connections=api.max_connections)
+    return GenerateConfig(
+        temperature=config().temperature,
+        response_schema=response_schema(),
+        max_retries=api.max_attempts - 1,
+        attempt_timeout=api.attempt_timeout,
+        timeout=api.attempt_timeout * api.max_attempts,
+        max_connections=api.max_connections,
+    )
 
 
 def parse_rating(claim: str, completion: str) -> ClaimRating:
@@ -209,9 +216,13 @@ def parse_rating(claim: str, completion: str) -> ClaimRating:
     if outcome not in outcomes:
         raise ValueError(f"coverage_outcome {outcome!r} is not one of {', '.join(outcomes)}")
     confidence = data.get("confidence_level")
-    return ClaimRating(claim=claim, outcome=outcome, score=outcomes[outcome],
-                       justification=str(data.get("justification", "")),
-                       confidence=float(confidence) if isinstance(confidence, int | float) else None)
+    return ClaimRating(
+        claim=claim,
+        outcome=outcome,
+        score=outcomes[outcome],
+        justification=str(data.get("justification", "")),
+        confidence=float(confidence) if isinstance(confidence, int | float) else None,
+    )
 
 
 async def rate_claim(judge: Model, claim: str, response: str) -> tuple[ClaimRating, int, ModelUsage]:
@@ -221,8 +232,9 @@ async def rate_claim(judge: Model, claim: str, response: str) -> tuple[ClaimRati
     last_error = ""
     for attempt in range(1, attempts + 1):
         try:
-            output = await judge.generate([ChatMessageUser(content=judge_prompt(claim, response))],
-                                          config=generate_config())
+            output = await judge.generate(
+                [ChatMessageUser(content=judge_prompt(claim, response))], config=generate_config()
+            )
         except Exception as ex:  # the model layer already retried per the policy
             raise JudgeError(f"judge call failed: {type(ex).__name__}: {ex}") from ex
         if output.usage:
@@ -246,8 +258,7 @@ def coverage_of(ratings: list[ClaimRating]) -> float:
     return round(sum(r.score for r in ratings) / len(ratings), cfg.coverage_digits) if ratings else 0.0
 
 
-async def judge_response(judge: Model, claims: list[str], response: str, price_alias: str | None = None
-                         ) -> Judgement:
+async def judge_response(judge: Model, claims: list[str], response: str, price_alias: str | None = None) -> Judgement:
     """Rate every claim against the response (concurrently, like upstream) and aggregate."""
     from harness.cost import usage_cost
 
@@ -263,8 +274,14 @@ async def judge_response(judge: Model, claims: list[str], response: str, price_a
         usage = usage + u
     coverage = coverage_of(ratings)
     cost = usage_cost(price_alias, usage) if price_alias else None
-    return Judgement(ratings, coverage, coverage >= cfg.pass_threshold, calls=sum(n for _, n, _ in results),
-                     usage=usage, cost_usd=cost)
+    return Judgement(
+        ratings,
+        coverage,
+        coverage >= cfg.pass_threshold,
+        calls=sum(n for _, n, _ in results),
+        usage=usage,
+        cost_usd=cost,
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -293,16 +310,12 @@ class JudgeSpec:
 
 def load_judge_script(path: Path) -> dict[str, str]:
     """A scripted judge: {"claim text": "fulfilled" | "partially_fulfilled" | "not_fulfilled", "*": default}."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError as ex:
-        raise HarnessError(f"--judge-script {path}: no such file") from ex
-    except json.JSONDecodeError as ex:
-        raise HarnessError(f"--judge-script {path}: not valid JSON ({ex.msg} at line {ex.lineno})") from ex
+    data = read_json(path, "--judge-script")
     outcomes = config().outcomes
     if not isinstance(data, dict) or any(v not in outcomes for v in data.values()):
-        raise HarnessError(f"--judge-script {path}: expected an object mapping claims (or '*') to one of "
-                           f"{', '.join(outcomes)}")
+        raise HarnessError(
+            f"--judge-script {path}: expected an object mapping claims (or '*') to one of {', '.join(outcomes)}"
+        )
     return data
 
 
@@ -317,8 +330,14 @@ def scripted_judge(script: dict[str, str]):
     def next_output(messages: list[ChatMessage], *_: Any) -> ModelOutput:
         claim = _claim_in(str(messages[-1].text))
         outcome = script.get(claim, script.get("*", "not_fulfilled"))
-        reply = json.dumps({"claim_text": claim, "coverage_outcome": outcome,
-                            "justification": "scripted judge", "confidence_level": 1.0})
+        reply = json.dumps(
+            {
+                "claim_text": claim,
+                "coverage_outcome": outcome,
+                "justification": "scripted judge",
+                "confidence_level": 1.0,
+            }
+        )
         output = ModelOutput.from_message(ChatMessageAssistant(content=reply, model="scripted-judge"))
         output.usage = ModelUsage(input_tokens=50, output_tokens=10, total_tokens=60)
         return output
@@ -333,17 +352,21 @@ def judge_model(spec: JudgeSpec) -> Model:
     if spec.model == SCRIPTED:
         if spec.script is None:
             raise HarnessError("--judge-model scripted needs --judge-script FILE (claims mapped to outcomes)")
-        default = get_model("mockllm/scripted-judge", custom_outputs=scripted_judge(load_judge_script(spec.script)),
-                            memoize=False)
+        default = get_model(
+            "mockllm/scripted-judge", custom_outputs=scripted_judge(load_judge_script(spec.script)), memoize=False
+        )
     elif spec.model in registry():
         resolved = resolve(spec.model)
         if not resolved.needs_api:
-            raise HarnessError(f"--judge-model {spec.model}: a pseudo-model cannot judge; use a model alias, "
-                               f"provider/model, or scripted")
+            raise HarnessError(
+                f"--judge-model {spec.model}: a pseudo-model cannot judge; use a model alias, "
+                f"provider/model, or scripted"
+            )
         default = get_model(resolved.inspect_model, base_url=resolved.base_url, **resolved.model_args)
     elif "/" in spec.model:
         default = get_model(spec.model)
     else:
-        raise HarnessError(f"--judge-model {spec.model}: not a model alias (`harness models`), provider/model, "
-                           f"or scripted")
+        raise HarnessError(
+            f"--judge-model {spec.model}: not a model alias (`harness models`), provider/model, or scripted"
+        )
     return get_model(role="judge", default=default)

@@ -42,13 +42,14 @@ class CallCheck:
 def first_difference(expected: str, actual: str, width: int = 60) -> str:
     a, b = normalise(expected), normalise(actual)
     at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return f"at char {at}: recorded {a[at:at + width]!r} vs ours {b[at:at + width]!r}"
+    return f"at char {at}: recorded {a[at : at + width]!r} vs ours {b[at : at + width]!r}"
 
 
 def call_reasons(task: McpTask, *, online: bool, has_data: bool) -> dict[str, str | None]:
     """Tool name -> why its server cannot run here (None when it can)."""
-    return {c.name: unavailable_reason(split_tool(c.name)[0], online=online, has_data=has_data)
-            for c in task.tool_calls}
+    return {
+        c.name: unavailable_reason(split_tool(c.name)[0], online=online, has_data=has_data) for c in task.tool_calls
+    }
 
 
 async def replay_calls(task: McpTask, *, online: bool, has_data: bool) -> list[CallCheck]:
@@ -92,8 +93,12 @@ def replay_scorer():
         ran = [c for c in checks if c["status"] != "skipped"]
         ok = bool(ran) and not any(c["status"] == "mismatch" for c in ran)
         counts = {s: sum(c["status"] == s for c in checks) for s in STATUSES}
-        return verdict(1.0 if ok else 0.0, passed=ok, replay=checks,
-                       explanation=", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing replayed")
+        return verdict(
+            1.0 if ok else 0.0,
+            passed=ok,
+            replay=checks,
+            explanation=", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing replayed",
+        )
 
     return score
 
@@ -112,8 +117,14 @@ def replay(options: Any, log_dir: Path | None = None) -> list[CallCheck]:
     task = build_task(TaskRequest(options.model_copy(update={"replay": True}), AgentKind.ORACLE))
     checks: list[CallCheck] = []
     with tempfile.TemporaryDirectory(prefix="mcp-replay-") as tmp:
-        logs = inspect_eval(task, model="mockllm/model", log_dir=str(log_dir or tmp), display="none",
-                            fail_on_error=False, retry_on_error=0)
+        logs = inspect_eval(
+            task,
+            model="mockllm/model",
+            log_dir=str(log_dir or tmp),
+            display="none",
+            fail_on_error=False,
+            retry_on_error=0,
+        )
         for log in logs:  # samples are read from the log file, so before the temporary directory goes
             for sample in log.samples or []:
                 if sample.error:
@@ -131,8 +142,9 @@ def report(checks: list[CallCheck]) -> str:
     for task in dict.fromkeys(c.task for c in checks):
         mine = [c for c in checks if c.task == task]
         lines.append(f"{task:<28} " + " ".join(f"{sum(c.status == s for c in mine):>10}" for s in STATUSES))
-    lines += [f"  {c.status}: {c.task} #{c.index} {c.tool}: {c.detail}" for c in checks
-              if c.status in ("mismatch", "error")]
+    lines += [
+        f"  {c.status}: {c.task} #{c.index} {c.tool}: {c.detail}" for c in checks if c.status in ("mismatch", "error")
+    ]
     return "\n".join(lines)
 
 
@@ -142,6 +154,9 @@ def validate(options: Any) -> int:
     print(report(checks))
     bad = [c for c in checks if c.status in ("mismatch", "error")]
     matched = sum(c.status == "match" for c in checks)
-    print(f"\n{matched} matched, {len(bad)} mismatched or failed, "
-          f"{sum(c.status == 'skipped' for c in checks)} skipped (server unavailable)", file=sys.stderr)
+    print(
+        f"\n{matched} matched, {len(bad)} mismatched or failed, "
+        f"{sum(c.status == 'skipped' for c in checks)} skipped (server unavailable)",
+        file=sys.stderr,
+    )
     return 0 if matched and not bad else 1

@@ -49,26 +49,41 @@ def answer_of(state: TaskState) -> str:
 async def score_checks(task: McpTask, answer: str) -> Score:
     results = await run_checks(task.checks, answer)
     passed = all(r.passed for r in results)
-    return verdict(1.0 if passed else 0.0, passed=passed, answer=answer[:2000], grader="checks",
-                   checks=[asdict(r) for r in results],
-                   explanation="; ".join(f"{r.kind}: {'ok' if r.passed else 'FAIL'} ({r.detail})" for r in results))
+    return verdict(
+        1.0 if passed else 0.0,
+        passed=passed,
+        answer=answer[:2000],
+        grader="checks",
+        checks=[asdict(r) for r in results],
+        explanation="; ".join(f"{r.kind}: {'ok' if r.passed else 'FAIL'} ({r.detail})" for r in results),
+    )
 
 
 async def score_claims(task: McpTask, answer: str, spec: judging.JudgeSpec) -> Score:
     cfg = judging.config()
-    meta = {"grader": "judge", "judge_model": spec.model, "judge_prompt_version": cfg.version,
-            "judge_prompt_sha256": cfg.prompt_sha256}
+    meta = {
+        "grader": "judge",
+        "judge_model": spec.model,
+        "judge_prompt_version": cfg.version,
+        "judge_prompt_sha256": cfg.prompt_sha256,
+    }
     try:
         result = await judging.judge_response(judging.judge_model(spec), task.claims, answer, spec.price_alias)
     except judging.JudgeError as ex:
         return verdict(0.0, infra_error="judge_error", explanation=str(ex), **meta)
-    return verdict(1.0 if result.passed else 0.0, passed=result.passed, answer=answer[:2000],
-                   explanation=result.skipped_reason or f"coverage {result.coverage} "
-                                                        f"({'pass' if result.passed else 'fail'} at "
-                                                        f"{cfg.pass_threshold})",
-                   coverage=result.coverage, claims=[asdict(r) for r in result.ratings],
-                   judge_calls=result.calls, judge_usage=result.usage.model_dump(exclude_none=True),
-                   judge_cost_usd=result.cost_usd, **meta)
+    return verdict(
+        1.0 if result.passed else 0.0,
+        passed=result.passed,
+        answer=answer[:2000],
+        explanation=result.skipped_reason
+        or f"coverage {result.coverage} ({'pass' if result.passed else 'fail'} at {cfg.pass_threshold})",
+        coverage=result.coverage,
+        claims=[asdict(r) for r in result.ratings],
+        judge_calls=result.calls,
+        judge_usage=result.usage.model_dump(exclude_none=True),
+        judge_cost_usd=result.cost_usd,
+        **meta,
+    )
 
 
 @scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors(), mean_coverage(), judge_cost()])

@@ -9,13 +9,12 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from pydantic import field_validator
 
 from harness.agents import agent_solver
 from harness.errors import HarnessError
 from harness.images import ImageSpec
 from harness.scaffold import budgets, task_limits
-from harness.suite import AgentKind, SuiteDef, SuiteOptions, TaskRequest
+from harness.suite import AgentKind, NameList, SuiteDef, SuiteOptions, TaskRequest
 from suites.mcp_atlas import dataset, judge, sandbox
 from suites.mcp_atlas.catalog import catalog, split_tool
 from suites.mcp_atlas.oracle import oracle
@@ -33,7 +32,7 @@ class Options(SuiteOptions):
     ScaleAI/MCP-Atlas at the pinned revision (`--data full`)."""
     data_dir: Path | None = None
     """MCP-Atlas's /data files (copied into each sandbox); tasks whose servers read /data are skipped without it."""
-    task_ids: list[str] | None = None
+    task_ids: NameList | None = None
     """Run only these TASK ids (comma-separated or repeated)."""
     online: bool = False
     """Allow servers that need the internet (the sandbox then gets a network)."""
@@ -44,13 +43,6 @@ class Options(SuiteOptions):
     replay: bool = False
     """Score the oracle's replay of the reference tool calls (recorded outputs vs ours) instead of answers; for
     `harness validate mcp_atlas --replay`."""
-
-    @field_validator("task_ids", mode="before")
-    @classmethod
-    def _split_ids(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
 
 
 def _source(options: Options) -> Path | None:
@@ -79,8 +71,11 @@ def samples(options: Options) -> list[Sample]:
         if options.replay:  # replay what can run; skip only tasks with no runnable call
             reasons = call_reasons(task, online=options.online, has_data=bool(sample.metadata["data_dir"]))
             runnable = [name for name, reason in reasons.items() if reason is None]
-            sample.metadata["skip_reason"] = None if runnable else (
-                "; ".join(sorted({r for r in reasons.values() if r})) or "no tool calls recorded")
+            sample.metadata["skip_reason"] = (
+                None
+                if runnable
+                else ("; ".join(sorted({r for r in reasons.values() if r})) or "no tool calls recorded")
+            )
         if not sample.metadata["skip_reason"]:  # a network only when an internet server will run (--online)
             names = [*sample.metadata["agent_tools"], *(c.name for c in task.tool_calls)]
             network = options.online and any(catalog().servers[split_tool(n)[0]].network for n in names)
@@ -98,11 +93,16 @@ def dataset_info(options: Options) -> dict[str, Any]:
     source = _source(options)
     all_samples = samples(options)
     skipped = {str(s.id): s.metadata["skip_reason"] for s in all_samples if s.metadata["skip_reason"]}
-    info: dict[str, Any] = {"source": str(source) if source else dataset.HF_DATASET,
-                            "sha256": dataset.sha256_file(source) if source else dataset.HF_SHA256,
-                            "tasks": len(all_samples), "skipped": len(skipped), "skip_reasons": skipped,
-                            "judge_prompt_version": judge.config().version,
-                            "judge_prompt_sha256": judge.config().prompt_sha256, "judge_model": options.judge_model}
+    info: dict[str, Any] = {
+        "source": str(source) if source else dataset.HF_DATASET,
+        "sha256": dataset.sha256_file(source) if source else dataset.HF_SHA256,
+        "tasks": len(all_samples),
+        "skipped": len(skipped),
+        "skip_reasons": skipped,
+        "judge_prompt_version": judge.config().version,
+        "judge_prompt_sha256": judge.config().prompt_sha256,
+        "judge_model": options.judge_model,
+    }
     if not source:
         info["revision"] = dataset.HF_REVISION
     return info
@@ -117,8 +117,10 @@ def _check_judge(options: Options, all_samples: list[Sample], agent: AgentKind) 
     if spec.model == judge.SCRIPTED and spec.script is None:
         raise HarnessError("--judge-model scripted needs --judge-script FILE (claims mapped to outcomes)")
     if spec.api_key_env and not os.environ.get(spec.api_key_env):
-        raise HarnessError(f"--judge-model {spec.model}: set {spec.api_key_env} (the judge's API key), or choose "
-                           f"another judge with --judge-model")
+        raise HarnessError(
+            f"--judge-model {spec.model}: set {spec.api_key_env} (the judge's API key), or choose "
+            f"another judge with --judge-model"
+        )
 
 
 @solver
@@ -127,8 +129,11 @@ def mcp_agent(request: TaskRequest) -> Solver:
     options = request.options
     assert isinstance(options, Options)
     reference = oracle(replay=options.replay, online=options.online)
-    fixed = None if request.agent is AgentKind.MODEL else agent_solver(request, suite=NAME, protocol="mcp",
-                                                                         oracle=reference)
+    fixed = (
+        None
+        if request.agent is AgentKind.MODEL
+        else agent_solver(request, suite=NAME, protocol="mcp", oracle=reference)
+    )
     system_prompt = SYSTEM_PROMPT_FILE.read_text()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -139,8 +144,14 @@ def mcp_agent(request: TaskRequest) -> Solver:
         if fixed is not None:
             return await fixed(state, generate)
         async with connected_tools(state.metadata["agent_tools"], timeout=budgets(NAME).command_timeout) as tools:
-            agent = agent_solver(request, suite=NAME, protocol="mcp", oracle=reference,
-                                 extra_tools=list(tools.values()), system_prompt=system_prompt)
+            agent = agent_solver(
+                request,
+                suite=NAME,
+                protocol="mcp",
+                oracle=reference,
+                extra_tools=list(tools.values()),
+                system_prompt=system_prompt,
+            )
             return await agent(state, generate)
 
     return solve
@@ -150,17 +161,31 @@ def build_task(request: TaskRequest) -> Task:
     options = request.options
     assert isinstance(options, Options)
     if options.replay and request.agent is AgentKind.MODEL:
-        raise HarnessError("--replay replays the reference tool calls (oracle or noop), not a model's; drop it or "
-                           "use `harness validate mcp_atlas --replay`")
+        raise HarnessError(
+            "--replay replays the reference tool calls (oracle or noop), not a model's; drop it or "
+            "use `harness validate mcp_atlas --replay`"
+        )
     all_samples = samples(options)
     if options.replay:
         grader = replay_scorer()
     else:
         _check_judge(options, all_samples, request.agent)
         grader = mcp_atlas_scorer(options.judge_model, str(options.judge_script) if options.judge_script else None)
-    return Task(name=NAME, dataset=MemoryDataset(all_samples, name="mcp-atlas"), solver=mcp_agent(request),
-                scorer=grader, **task_limits(NAME))
+    return Task(
+        name=NAME,
+        dataset=MemoryDataset(all_samples, name="mcp-atlas"),
+        solver=mcp_agent(request),
+        scorer=grader,
+        **task_limits(NAME),
+    )
 
 
-SUITE = SuiteDef(name=NAME, description="MCP-Atlas format tool tasks with real MCP servers in the sandbox",
-                 options=Options, build_task=build_task, images=images, protocol="mcp", dataset_info=dataset_info)
+SUITE = SuiteDef(
+    name=NAME,
+    description="MCP-Atlas format tool tasks with real MCP servers in the sandbox",
+    options=Options,
+    build_task=build_task,
+    images=images,
+    protocol="mcp",
+    dataset_info=dataset_info,
+)

@@ -89,9 +89,12 @@ async def connected_tools(names: Iterable[str], *, timeout: int) -> AsyncIterato
     if not container:
         raise HarnessError("MCP-Atlas servers need a docker sandbox (no container found)")
     await prepare_servers(wanted)
-    servers = {name: mcp_server_stdio(name=name, command="docker", args=exec_args(container, entries[name]),
-                                      env=docker_cli_env())
-               for name in wanted}
+    servers = {
+        name: mcp_server_stdio(
+            name=name, command="docker", args=exec_args(container, entries[name]), env=docker_cli_env()
+        )
+        for name in wanted
+    }
     async with mcp_connection([mcp_tools(s) for s in servers.values()]):
         tools: dict[str, Tool] = {}
         for name, server in servers.items():
@@ -100,8 +103,10 @@ async def connected_tools(names: Iterable[str], *, timeout: int) -> AsyncIterato
                 await _call(live, name, call.tool, call.arguments)
             for bare, full in wanted[name].items():
                 if bare not in live:
-                    raise HarnessError(f"MCP server {name} ({entries[name].package}) exposes no tool {bare!r}; "
-                                       f"it has: {', '.join(sorted(live))}")
+                    raise HarnessError(
+                        f"MCP server {name} ({entries[name].package}) exposes no tool {bare!r}; "
+                        f"it has: {', '.join(sorted(live))}"
+                    )
                 tools[full] = with_timeout(live[bare], full, timeout)
         yield tools
 
@@ -124,8 +129,10 @@ def result_text(result: object) -> str:
     if isinstance(result, str):
         return result
     if isinstance(result, list):
-        return "".join(p.text if isinstance(p, ContentText) else f"[{getattr(p, 'type', 'non-text')} content omitted]"
-                       for p in result)
+        return "".join(
+            p.text if isinstance(p, ContentText) else f"[{getattr(p, 'type', 'non-text')} content omitted]"
+            for p in result
+        )
     return "" if result is None else str(result)
 
 

@@ -21,9 +21,25 @@ from suites.swe_verified.config import settings
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 FIXTURES_FILE = FIXTURES_DIR / "instances.jsonl"
 PROMPT_FILE = Path(__file__).parent / "prompt.md"
-SCHEMA_FIELDS = ("repo", "instance_id", "base_commit", "patch", "test_patch", "problem_statement", "hints_text",
-                 "created_at", "version", "FAIL_TO_PASS", "PASS_TO_PASS", "environment_setup_commit", "difficulty",
-                 "eval_script", "log_parser", "eval_type", "image")
+SCHEMA_FIELDS = (
+    "repo",
+    "instance_id",
+    "base_commit",
+    "patch",
+    "test_patch",
+    "problem_statement",
+    "hints_text",
+    "created_at",
+    "version",
+    "FAIL_TO_PASS",
+    "PASS_TO_PASS",
+    "environment_setup_commit",
+    "difficulty",
+    "eval_script",
+    "log_parser",
+    "eval_type",
+    "image",
+)
 FIVE_X_FIELDS = ("eval_script", "log_parser", "eval_type", "image")
 
 
@@ -111,9 +127,11 @@ def _read_hub(dataset_id: str, revision: str, split: str) -> list[dict[str, Any]
         rows = load_dataset(dataset_id, split=split, revision=revision)
     except Exception as ex:  # the hub client raises many types; all mean "could not load"
         message = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
-        raise HarnessError(f"--dataset {dataset_id} (revision {revision}, split {split}): cannot load it from the "
-                           f"Hugging Face hub ({message}); offline, pass --dataset PATH to a local .parquet or "
-                           ".jsonl copy") from ex
+        raise HarnessError(
+            f"--dataset {dataset_id} (revision {revision}, split {split}): cannot load it from the "
+            f"Hugging Face hub ({message}); offline, pass --dataset PATH to a local .parquet or "
+            ".jsonl copy"
+        ) from ex
     return [dict(r) for r in rows]
 
 
@@ -127,8 +145,12 @@ def _validate(rows: list[dict[str, Any]], origin: str) -> list[Instance]:
         label = f"{origin}: row {index} ({row.get('instance_id', '?')})"
         missing = [f for f in SCHEMA_FIELDS if f not in row or row[f] is None]
         if missing:
-            hint = ("; this is the pre-5.x schema: use a revision or file with the swebench 5.x columns "
-                    f"({', '.join(FIVE_X_FIELDS)})" if set(missing) & set(FIVE_X_FIELDS) else "")
+            hint = (
+                "; this is the pre-5.x schema: use a revision or file with the swebench 5.x columns "
+                f"({', '.join(FIVE_X_FIELDS)})"
+                if set(missing) & set(FIVE_X_FIELDS)
+                else ""
+            )
             raise HarnessError(f"{label}: missing field {', '.join(missing)}{hint}")
         try:
             instance = Instance.model_validate(row)
@@ -179,30 +201,36 @@ def load(src: Source) -> list[Instance]:
 # selection
 
 
-def select(instances: list[Instance], *, instance_ids: list[str] | None = None, repo: list[str] | None = None,
-           difficulty: list[str] | None = None, shard: str | None = None, limit: int | None = None
-           ) -> list[Instance]:
+def _keep(
+    selected: list[Instance], instances: list[Instance], option: str, field: str, wanted: list[str]
+) -> list[Instance]:
+    """The selected instances whose `field` is one of `wanted`; values the dataset lacks are an error."""
+    known = sorted({getattr(i, field) for i in instances})
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        listing = f"; valid: {', '.join(known)}" if len(known) <= 20 else ""
+        raise HarnessError(f"{option} {', '.join(unknown[:10])}: not in the dataset{listing}")
+    return [i for i in selected if getattr(i, field) in set(wanted)]
+
+
+def select(
+    instances: list[Instance],
+    *,
+    instance_ids: list[str] | None = None,
+    repo: list[str] | None = None,
+    difficulty: list[str] | None = None,
+    shard: str | None = None,
+    limit: int | None = None,
+) -> list[Instance]:
     """Apply the user's filters in dataset order; unknown ids, repos or difficulties are errors listing what exists."""
     selected = instances
-    if instance_ids:
-        known = {i.instance_id for i in instances}
-        unknown = [i for i in instance_ids if i not in known]
-        if unknown:
-            raise HarnessError(f"--instance-ids: not in the dataset: {', '.join(unknown[:10])}")
-        wanted = set(instance_ids)
-        selected = [i for i in selected if i.instance_id in wanted]
-    if repo:
-        known = sorted({i.repo for i in instances})
-        unknown = [r for r in repo if r not in known]
-        if unknown:
-            raise HarnessError(f"--repo {', '.join(unknown)}: no such repo; valid: {', '.join(known)}")
-        selected = [i for i in selected if i.repo in repo]
-    if difficulty:
-        known = sorted({i.difficulty for i in instances})
-        unknown = [d for d in difficulty if d not in known]
-        if unknown:
-            raise HarnessError(f"--difficulty {', '.join(unknown)}: unknown; valid: {', '.join(known)}")
-        selected = [i for i in selected if i.difficulty in difficulty]
+    for option, field, wanted in (
+        ("--instance-ids", "instance_id", instance_ids),
+        ("--repo", "repo", repo),
+        ("--difficulty", "difficulty", difficulty),
+    ):
+        if wanted:
+            selected = _keep(selected, instances, option, field, wanted)
     if shard:
         index, count = parse_shard(shard)
         selected = [inst for n, inst in enumerate(selected) if n % count == index - 1]

@@ -73,12 +73,14 @@ def apply_script(workdir: str) -> str:
 
 def run_script(timeout: int) -> str:
     """Run /eval.sh under `timeout` (TERM, then KILL) as the official exec_run_with_timeout does; report on stderr."""
-    return (f"if command -v timeout >/dev/null 2>&1; then "
-            f"timeout -s TERM -k 15 {int(timeout)} /bin/bash {EVAL_SCRIPT_FILE}; "
-            f"else /bin/bash {EVAL_SCRIPT_FILE}; fi > {TEST_OUTPUT_FILE} 2>&1\n"
-            f"echo {EVAL_EXIT}$? >&2\n"
-            f"echo {OUTPUT_BYTES}$(wc -c < {TEST_OUTPUT_FILE}) >&2\n"
-            f"if [ $(wc -c < {TEST_OUTPUT_FILE}) -le {STDOUT_SAFE} ]; then cat {TEST_OUTPUT_FILE}; fi\n")
+    return (
+        f"if command -v timeout >/dev/null 2>&1; then "
+        f"timeout -s TERM -k 15 {int(timeout)} /bin/bash {EVAL_SCRIPT_FILE}; "
+        f"else /bin/bash {EVAL_SCRIPT_FILE}; fi > {TEST_OUTPUT_FILE} 2>&1\n"
+        f"echo {EVAL_EXIT}$? >&2\n"
+        f"echo {OUTPUT_BYTES}$(wc -c < {TEST_OUTPUT_FILE}) >&2\n"
+        f"if [ $(wc -c < {TEST_OUTPUT_FILE}) -le {STDOUT_SAFE} ]; then cat {TEST_OUTPUT_FILE}; fi\n"
+    )
 
 
 def phase_script(workdir: str, timeout: int, with_patch: bool) -> str:
@@ -108,7 +110,7 @@ def cap(text: str, limit: int = LOG_CAP) -> str:
 
 
 def _value(stderr: str, key: str) -> str | None:
-    return next((line[len(key):].strip() for line in stderr.splitlines() if line.startswith(key)), None)
+    return next((line[len(key) :].strip() for line in stderr.splitlines() if line.startswith(key)), None)
 
 
 async def evaluate(box: SandboxEnvironment, *, patch: str, eval_script: str, workdir: str, timeout: int) -> EvalRun:

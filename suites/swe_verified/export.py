@@ -43,8 +43,12 @@ def collect(run_dir: Path) -> dict[int, dict[str, dict[str, Any]]]:
     for path, alias in _suite_logs(run_dir / "logs"):
         for sample in read_eval_log_samples(str(path), all_samples_required=False, exclude_fields=EXCLUDE):
             score = next(iter((sample.scores or {}).values()), None)
-            entry = {"model": alias, "patch": None, "meta": None, "error": sample.error.message if sample.error
-                     else None}
+            entry = {
+                "model": alias,
+                "patch": None,
+                "meta": None,
+                "error": sample.error.message if sample.error else None,
+            }
             if score is not None:
                 entry.update(patch=score.answer or "", meta=dict(score.metadata or {}))
             previous = results.setdefault(sample.epoch, {}).get(str(sample.id))
@@ -55,8 +59,19 @@ def collect(run_dir: Path) -> dict[int, dict[str, dict[str, Any]]]:
 
 def official_report(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The official run report's fields, from the scored samples of one epoch."""
-    ids: dict[str, set[str]] = {k: set() for k in ("completed", "resolved", "unresolved", "empty_patch", "error",
-                                                  "incomplete", "infra_failure", "resolved_strict")}
+    ids: dict[str, set[str]] = {
+        k: set()
+        for k in (
+            "completed",
+            "resolved",
+            "unresolved",
+            "empty_patch",
+            "error",
+            "incomplete",
+            "infra_failure",
+            "resolved_strict",
+        )
+    }
     reasons: dict[str, str] = {}
     violations: dict[str, list[str]] = {}
     sample_errors: dict[str, str] = {}
@@ -116,24 +131,38 @@ def export_run(run_dir: Path) -> Path:
         with (out / f"predictions{suffix}.jsonl").open("w") as f:
             for iid, entry in entries.items():
                 if entry["patch"] is not None:
-                    f.write(json.dumps({"instance_id": iid, "model_name_or_path": entry["model"],
-                                        "model_patch": entry["patch"]}) + "\n")
+                    f.write(
+                        json.dumps(
+                            {"instance_id": iid, "model_name_or_path": entry["model"], "model_patch": entry["patch"]}
+                        )
+                        + "\n"
+                    )
         (out / f"report{suffix}.json").write_text(json.dumps(official_report(entries), indent=2) + "\n")
         for iid, entry in entries.items():
             if entry["meta"] is None:
                 continue
-            folder = out / "run_evaluation" / (f"epoch{epoch}" if epoch > 1 else "") / \
-                entry["model"].replace("/", "__") / iid
+            folder = (
+                out
+                / "run_evaluation"
+                / (f"epoch{epoch}" if epoch > 1 else "")
+                / entry["model"].replace("/", "__")
+                / iid
+            )
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "patch.diff").write_text(entry["patch"] or "")
             (folder / "test_output.txt").write_text(entry["meta"].get("test_output") or "")
             meta = entry["meta"]
-            instance_report = {iid: {
-                "patch_is_None": False, "patch_exists": bool(entry["patch"]),
-                "patch_successfully_applied": bool(meta.get("patch_successfully_applied")),
-                "resolved": bool(meta.get("resolved")), "tests_status": meta.get("tests_status"),
-                "resolved_strict": bool(meta.get("resolved_strict")),
-                "strict_violations": meta.get("strict_violations") or [],
-                "infra_error": meta.get("infra_error")}}
+            instance_report = {
+                iid: {
+                    "patch_is_None": False,
+                    "patch_exists": bool(entry["patch"]),
+                    "patch_successfully_applied": bool(meta.get("patch_successfully_applied")),
+                    "resolved": bool(meta.get("resolved")),
+                    "tests_status": meta.get("tests_status"),
+                    "resolved_strict": bool(meta.get("resolved_strict")),
+                    "strict_violations": meta.get("strict_violations") or [],
+                    "infra_error": meta.get("infra_error"),
+                }
+            }
             (folder / "report.json").write_text(json.dumps(instance_report, indent=2) + "\n")
     return out

@@ -55,8 +55,9 @@ def image_name(instance_id: str) -> str:
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "core.quotepath=false", *args], cwd=repo, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=false", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _diff(repo: Path, overlay: Path) -> tuple[str, list[str]]:
@@ -74,8 +75,9 @@ def build_instance(src: Path) -> dict[str, Any]:
     meta = tomllib.loads((src / "instance.toml").read_text())
     with tempfile.TemporaryDirectory(prefix="swe-fixture-") as tmp:
         repo = Path(tmp) / "repo"
-        base = subprocess.run(["bash", str(BUILD_REPO), str(src), str(repo)], check=True, capture_output=True,
-                              text=True).stdout.strip()
+        base = subprocess.run(
+            ["bash", str(BUILD_REPO), str(src), str(repo)], check=True, capture_output=True, text=True
+        ).stdout.strip()
         gold, _ = _diff(repo, src / "fix")
         test_patch, test_files = _diff(repo, src / "test_overlay")
     files = " ".join(test_files)

@@ -38,8 +38,7 @@ def report(instance: Instance, model_patch: str | None, test_output: str) -> dic
     spec = test_spec(instance)
     path = _with_log(test_output)
     try:
-        prediction = {"instance_id": instance.instance_id, "model_name_or_path": MODEL_NAME,
-                      "model_patch": model_patch}
+        prediction = {"instance_id": instance.instance_id, "model_name_or_path": MODEL_NAME, "model_patch": model_patch}
         return get_eval_report(spec, prediction, str(path), include_tests_status=True)[instance.instance_id]
     finally:
         path.unlink(missing_ok=True)

@@ -60,11 +60,17 @@ def modifies_test_files(model_patch: str, test_patch: str) -> list[str]:
 
 def test_runner_hooks(model_patch: str) -> list[str]:
     cfg = settings().hardening
-    found = [f"{path} (hook file)" for path in sorted(patch_files(model_patch))
-             if any(fnmatch.fnmatchcase(PurePosixPath(path).name, glob) for glob in cfg.hook_files)]
+    found = [
+        f"{path} (hook file)"
+        for path in sorted(patch_files(model_patch))
+        if any(fnmatch.fnmatchcase(PurePosixPath(path).name, glob) for glob in cfg.hook_files)
+    ]
     patterns = [re.compile(p) for p in cfg.plugin_patterns]
-    found += [f"added line {line.strip()[:80]!r} (plugin registration)" for line in added_lines(model_patch)
-              if any(p.search(line) for p in patterns)]
+    found += [
+        f"added line {line.strip()[:80]!r} (plugin registration)"
+        for line in added_lines(model_patch)
+        if any(p.search(line) for p in patterns)
+    ]
     return found
 
 
@@ -77,8 +83,18 @@ def xfail_counted_as_pass(fail_to_pass: list[str], statuses: dict[str, str]) -> 
 def _markers() -> list[str]:
     from swebench.harness import constants as c
 
-    return [c.START_TEST_OUTPUT, c.END_TEST_OUTPUT, c.TEST_EXIT_CODE, c.APPLY_PATCH_FAIL, c.APPLY_PATCH_PASS,
-            c.RESET_FAILED, c.TESTS_ERROR, c.TESTS_FAILED, c.TESTS_PASSED, c.TESTS_TIMEOUT]
+    return [
+        c.START_TEST_OUTPUT,
+        c.END_TEST_OUTPUT,
+        c.TEST_EXIT_CODE,
+        c.APPLY_PATCH_FAIL,
+        c.APPLY_PATCH_PASS,
+        c.RESET_FAILED,
+        c.TESTS_ERROR,
+        c.TESTS_FAILED,
+        c.TESTS_PASSED,
+        c.TESTS_TIMEOUT,
+    ]
 
 
 def expected_marker_count(eval_script: str, marker: str) -> int:
@@ -92,7 +108,7 @@ def expected_marker_count(eval_script: str, marker: str) -> int:
 
 def _traced(text: str, index: int) -> bool:
     """Whether the marker at `index` sits in the eval script's own xtrace line (`+ : '...` or `+ echo '...`)."""
-    before = text[max(0, index - 12):index]
+    before = text[max(0, index - 12) : index]
     return before.endswith(("+ : '", "+ echo '", '+ echo "'))
 
 
@@ -108,15 +124,23 @@ def forged_markers(test_output: str, eval_script: str, exit_code: int | None) ->
         if len(positions) > expected:
             found.append(f"{marker!r} appears {len(positions)} times, the eval script prints it {expected}")
         elif positions and not _traced(test_output, positions[0]):
-            line = test_output[positions[0]:].split("\n", 1)[0]
+            line = test_output[positions[0] :].split("\n", 1)[0]
             found.append(f"the first {marker!r} is not the eval script's own trace line: {line[:80]!r}")
     if exit_code is not None and exit_code - 128 in KILL_SIGNALS:
         found.append(f"the eval script was killed (exit status {exit_code}) before its end")
     return found
 
 
-def strict_verdict(*, resolved: bool, instance: Instance, model_patch: str, test_output: str, eval_script: str,
-                   statuses: dict[str, str], exit_code: int | None) -> StrictResult:
+def strict_verdict(
+    *,
+    resolved: bool,
+    instance: Instance,
+    model_patch: str,
+    test_output: str,
+    eval_script: str,
+    statuses: dict[str, str],
+    exit_code: int | None,
+) -> StrictResult:
     """The strict verdict; its violations are listed even when the official verdict is already unresolved."""
     violations = []
     if files := modifies_test_files(model_patch, instance.test_patch):

@@ -27,8 +27,12 @@ exit $status
 def oracle() -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         instance = Instance.model_validate(state.metadata["instance"])
-        result = await sandbox().exec(["bash", "-c", APPLY_GOLD, "apply", GOLD_FILE], input=instance.patch,
-                                      cwd=settings().sandbox.workdir, timeout=600)
+        result = await sandbox().exec(
+            ["bash", "-c", APPLY_GOLD, "apply", GOLD_FILE],
+            input=instance.patch,
+            cwd=settings().sandbox.workdir,
+            timeout=600,
+        )
         state.metadata["oracle_applied"] = result.success
         state.metadata["oracle_output"] = (result.stdout + result.stderr)[-2000:]
         return state

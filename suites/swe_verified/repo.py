@@ -83,15 +83,20 @@ async def prune_history(box: SandboxEnvironment, workdir: str, base_commit: str)
     values = _pairs(result.stdout)
     if not result.success or "diff_base" not in values:
         raise RuntimeError(values.get("error") or f"pruning git history failed: {result.stderr.strip()[-300:]}")
-    return RepoState(diff_base=values["diff_base"], head=values["head"], base_found=values["base_found"] == "1",
-                     refs_left=values.get("refs", "").split(),
-                     warnings=[v for k, v in values.items() if k == "warning"])
+    return RepoState(
+        diff_base=values["diff_base"],
+        head=values["head"],
+        base_found=values["base_found"] == "1",
+        refs_left=values.get("refs", "").split(),
+        warnings=[v for k, v in values.items() if k == "warning"],
+    )
 
 
 async def collect_patch(box: SandboxEnvironment, workdir: str, diff_base: str, junk: list[str]) -> PatchResult:
     """`git diff <diff_base>` of the working tree (untracked files included), filtered by `filter_patch`."""
-    result = await box.exec(["bash", "-c", DIFF_SCRIPT, "diff", workdir, diff_base, PATCH_FILE, str(STDOUT_SAFE)],
-                            timeout=600)
+    result = await box.exec(
+        ["bash", "-c", DIFF_SCRIPT, "diff", workdir, diff_base, PATCH_FILE, str(STDOUT_SAFE)], timeout=600
+    )
     if not result.success:
         return PatchResult("", [], error=f"git diff failed: {result.stderr.strip()[-300:]}")
     size = int(_pairs(result.stderr).get("bytes", "0") or 0)

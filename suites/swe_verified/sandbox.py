@@ -25,8 +25,11 @@ ENV_BUILD = ImageBuild(name="harness-swe-env", context=SANDBOXES / "swe_verified
 
 def fixture_build(instance: Instance) -> ImageBuild:
     """The local build of a fixture instance image; its repository name is the row's `image` without the tag."""
-    return ImageBuild(name=instance.image.rsplit(":", 1)[0], context=FIXTURES_DIR,
-                      build_args={"ENV_IMAGE": ENV_BUILD.tag, "INSTANCE": instance.instance_id})
+    return ImageBuild(
+        name=instance.image.rsplit(":", 1)[0],
+        context=FIXTURES_DIR,
+        build_args={"ENV_IMAGE": ENV_BUILD.tag, "INSTANCE": instance.instance_id},
+    )
 
 
 def image_specs(instances: list[Instance], *, fixtures: bool, mirror: str | None) -> list[ImageSpec]:
@@ -44,12 +47,18 @@ def run_image(instance: Instance, *, fixtures: bool, mirror: str | None) -> str:
 
 def _limits(network: bool) -> SandboxLimits:
     cfg = settings().sandbox
-    return SandboxLimits(network=network, cpus=min(cfg.cpus, float(os.cpu_count() or 1)), memory_mb=cfg.memory_mb,
-                         pids=cfg.pids, workdir=cfg.workdir)
+    return SandboxLimits(
+        network=network,
+        cpus=min(cfg.cpus, float(os.cpu_count() or 1)),
+        memory_mb=cfg.memory_mb,
+        pids=cfg.pids,
+        workdir=cfg.workdir,
+    )
 
 
 def spec(image: str, *, eval_network: bool) -> SandboxEnvironmentSpec:
     """Agent container (`default`, no network) and evaluation container (`eval`) from the same image."""
     evaluation = compose_config(image, _limits(eval_network)).services["default"]
-    return sandbox_spec(image, _limits(False),
-                        extra_services={EVAL_SERVICE: evaluation.model_dump(exclude_none=True, by_alias=True)})
+    return sandbox_spec(
+        image, _limits(False), extra_services={EVAL_SERVICE: evaluation.model_dump(exclude_none=True, by_alias=True)}
+    )

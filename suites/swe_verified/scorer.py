@@ -33,8 +33,10 @@ from suites.swe_verified.sandbox import AGENT_SERVICE, EVAL_SERVICE
 
 
 def _explain(resolved: bool, strict: bool | None, details: dict[str, Any]) -> str:
-    parts = [f"{'resolved' if resolved else 'unresolved'} (official)",
-             f"F2P {details.get('fail_to_pass', '?')}, P2P {details.get('pass_to_pass', '?')}"]
+    parts = [
+        f"{'resolved' if resolved else 'unresolved'} (official)",
+        f"F2P {details.get('fail_to_pass', '?')}, P2P {details.get('pass_to_pass', '?')}",
+    ]
     if details.get("empty_patch"):
         parts.append("empty patch")
     if strict is not None:
@@ -55,27 +57,49 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
         repo: dict[str, Any] | None = state.store.get(REPO_STATE)
         if not repo:
             return verdict(0, infra_error="setup_failed", explanation="the repository was never prepared")
-        details: dict[str, Any] = {"instance_id": instance.instance_id, "diff_base": repo["diff_base"],
-                                   "base_found": repo["base_found"]}
+        details: dict[str, Any] = {
+            "instance_id": instance.instance_id,
+            "diff_base": repo["diff_base"],
+            "base_found": repo["base_found"],
+        }
         try:
             patch = await collect_patch(sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk)
         except Exception as ex:  # the agent's container died or stopped answering
             return verdict(0, infra_error="sandbox_error", explanation=f"collecting the patch: {ex}", **details)
-        details.update(excluded_from_patch=patch.excluded, patch_error=patch.error,
-                       empty_patch=not patch.text.strip())
+        details.update(excluded_from_patch=patch.excluded, patch_error=patch.error, empty_patch=not patch.text.strip())
         try:
-            run = await evaluate(sandbox(EVAL_SERVICE), patch=patch.text, eval_script=_eval_script(instance),
-                                 workdir=workdir, timeout=eval_timeout)
+            run = await evaluate(
+                sandbox(EVAL_SERVICE),
+                patch=patch.text,
+                eval_script=_eval_script(instance),
+                workdir=workdir,
+                timeout=eval_timeout,
+            )
         except TimeoutError:
-            return verdict(0, infra_error="eval_timeout", answer=patch.text, **details,
-                           explanation=f"the evaluation container did not finish within {eval_timeout} s")
+            return verdict(
+                0,
+                infra_error="eval_timeout",
+                answer=patch.text,
+                **details,
+                explanation=f"the evaluation container did not finish within {eval_timeout} s",
+            )
         except Exception as ex:
-            return verdict(0, infra_error="sandbox_error", answer=patch.text,
-                           explanation=f"evaluating: {type(ex).__name__}: {ex}", **details)
+            return verdict(
+                0,
+                infra_error="sandbox_error",
+                answer=patch.text,
+                explanation=f"evaluating: {type(ex).__name__}: {ex}",
+                **details,
+            )
         details.update(_run_details(run))
         if patch.text.strip() and run.applied_with is None:
-            return verdict(0, infra_error="patch_apply_failed", answer=patch.text, **details,
-                           explanation="the official apply chain rejected the patch:\n" + run.apply_output[-1500:])
+            return verdict(
+                0,
+                infra_error="patch_apply_failed",
+                answer=patch.text,
+                **details,
+                explanation="the official apply chain rejected the patch:\n" + run.apply_output[-1500:],
+            )
         return _grade(instance, patch.text, run, details, eval_timeout)
 
     return score
@@ -86,24 +110,35 @@ def _eval_script(instance: Instance) -> str:
 
 
 def _run_details(run: EvalRun) -> dict[str, Any]:
-    return {"patch_applied_with": run.applied_with, "apply_output": cap(run.apply_output, 20_000),
-            "test_output": cap(run.test_output), "eval_exit_code": run.exit_code,
-            "eval_seconds": round(run.seconds, 1)}
+    return {
+        "patch_applied_with": run.applied_with,
+        "apply_output": cap(run.apply_output, 20_000),
+        "test_output": cap(run.test_output),
+        "eval_exit_code": run.exit_code,
+        "eval_seconds": round(run.seconds, 1),
+    }
 
 
 def _grade(instance: Instance, patch: str, run: EvalRun, details: dict[str, Any], eval_timeout: int) -> Score:
     empty = not patch.strip()
     # official: an empty prediction is never evaluated (unresolved); grade its log only to show what failed
-    official = grading.report(instance, patch if not empty else "(empty patch: diagnostic grading)",
-                              run.test_output)
+    official = grading.report(instance, patch if not empty else "(empty patch: diagnostic grading)", run.test_output)
     statuses, _ = grading.status_map(instance, run.test_output)
     tests_status = official.get("tests_status")
     resolved = bool(official["resolved"]) and not empty
-    strict = hardening.strict_verdict(resolved=resolved, instance=instance, model_patch=patch,
-                                      test_output=run.test_output, eval_script=_eval_script(instance),
-                                      statuses=statuses, exit_code=run.exit_code)
+    strict = hardening.strict_verdict(
+        resolved=resolved,
+        instance=instance,
+        model_patch=patch,
+        test_output=run.test_output,
+        eval_script=_eval_script(instance),
+        statuses=statuses,
+        exit_code=run.exit_code,
+    )
     details.update(
-        resolved=resolved, resolved_strict=strict.resolved_strict, strict_violations=strict.violations,
+        resolved=resolved,
+        resolved_strict=strict.resolved_strict,
+        strict_violations=strict.violations,
         fail_to_pass=grading.counts(tests_status, "FAIL_TO_PASS"),
         pass_to_pass=grading.counts(tests_status, "PASS_TO_PASS"),
         patch_successfully_applied=bool(official.get("patch_successfully_applied")) and not empty,
@@ -117,5 +152,12 @@ def _grade(instance: Instance, patch: str, run: EvalRun, details: dict[str, Any]
     explanation = _explain(resolved, strict.resolved_strict, details)
     if run.timed_out:
         explanation += f"; the eval script exceeded {eval_timeout} s"
-    return verdict(1.0 if resolved else 0.0, passed=resolved, strict=strict.resolved_strict, infra_error=infra,
-                   answer=patch, explanation=explanation, **details)
+    return verdict(
+        1.0 if resolved else 0.0,
+        passed=resolved,
+        strict=strict.resolved_strict,
+        infra_error=infra,
+        answer=patch,
+        explanation=explanation,
+        **details,
+    )

@@ -7,12 +7,12 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import chain
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from harness.agents import agent_solver
 from harness.images import ImageSpec
 from harness.scaffold import task_limits
-from harness.suite import SuiteDef, SuiteOptions, TaskRequest
+from harness.suite import NameList, SuiteDef, SuiteOptions, TaskRequest
 from suites.swe_verified import dataset, sandbox
 from suites.swe_verified.agent import prepare_repo, within_budget
 from suites.swe_verified.config import settings
@@ -30,11 +30,11 @@ class Options(SuiteOptions):
     """Hub revision; default: the pinned one in config.toml."""
     split: str | None = None
     """Hub split; default: test."""
-    instance_ids: list[str] | None = None
+    instance_ids: NameList | None = None
     """Only these instances (comma-separated or repeated)."""
-    repo: list[str] | None = None
+    repo: NameList | None = None
     """Only instances of these repositories, e.g. django/django."""
-    difficulty: list[str] | None = None
+    difficulty: NameList | None = None
     """Only these difficulty buckets, e.g. '<15 min fix'."""
     shard: str | None = None
     """K/N: the K-th of N interleaved shards of the selection (split 500 images across runs or machines)."""
@@ -45,23 +45,20 @@ class Options(SuiteOptions):
     eval_network: bool | None = None
     """Whether the evaluation container has a network; default: true (official)."""
 
-    @field_validator("instance_ids", "repo", "difficulty", mode="before")
-    @classmethod
-    def _split_commas(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list):
-            return [v.strip() for item in value for v in str(item).split(",") if v.strip()]
-        return value
-
 
 def _source(options: Options) -> dataset.Source:
     return dataset.source(options.data, options.dataset, options.revision, options.split)
 
 
 def instances(options: Options) -> list[dataset.Instance]:
-    return dataset.select(dataset.load(_source(options)), instance_ids=options.instance_ids, repo=options.repo,
-                          difficulty=options.difficulty, shard=options.shard, limit=options.limit)
+    return dataset.select(
+        dataset.load(_source(options)),
+        instance_ids=options.instance_ids,
+        repo=options.repo,
+        difficulty=options.difficulty,
+        shard=options.shard,
+        limit=options.limit,
+    )
 
 
 def _fixtures(options: Options) -> bool:
@@ -74,18 +71,31 @@ def images(options: Options) -> list[ImageSpec]:
 
 def dataset_info(options: Options) -> dict[str, Any]:
     src = _source(options)
-    return {"kind": src.kind, "location": src.location, "revision": src.revision, "split": src.split,
-            "sha256": src.sha256, "instances": len(instances(options))}
+    return {
+        "kind": src.kind,
+        "location": src.location,
+        "revision": src.revision,
+        "split": src.split,
+        "sha256": src.sha256,
+        "instances": len(instances(options)),
+    }
 
 
 def to_sample(instance: dataset.Instance, options: Options) -> Sample:
     cfg = settings()
     image = sandbox.run_image(instance, fixtures=_fixtures(options), mirror=options.mirror)
     network = cfg.evaluation.network if options.eval_network is None else options.eval_network
-    return Sample(id=instance.instance_id, input=dataset.prompt(instance, cfg.sandbox.workdir),
-                  metadata={"instance": instance.model_dump(), "repo": instance.repo,
-                            "difficulty": instance.difficulty, "image": image},
-                  sandbox=sandbox.spec(image, eval_network=network))
+    return Sample(
+        id=instance.instance_id,
+        input=dataset.prompt(instance, cfg.sandbox.workdir),
+        metadata={
+            "instance": instance.model_dump(),
+            "repo": instance.repo,
+            "difficulty": instance.difficulty,
+            "image": image,
+        },
+        sandbox=sandbox.spec(image, eval_network=network),
+    )
 
 
 def build_task(request: TaskRequest) -> Task:
@@ -110,6 +120,12 @@ def after_run(run_dir: Any, options: Options) -> None:
     export_run(run_dir)
 
 
-SUITE = SuiteDef(name=NAME, description="SWE-bench Verified (swebench 5.x schema, official grading)",
-                 options=Options, build_task=build_task, images=images, dataset_info=dataset_info,
-                 after_run=after_run)
+SUITE = SuiteDef(
+    name=NAME,
+    description="SWE-bench Verified (swebench 5.x schema, official grading)",
+    options=Options,
+    build_task=build_task,
+    images=images,
+    dataset_info=dataset_info,
+    after_run=after_run,
+)

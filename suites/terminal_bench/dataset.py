@@ -119,10 +119,15 @@ def load_harbor_task(path: Path) -> TbTask:
     if not config.environment.docker_image and not has_dockerfile:
         raise _fail(name, f"missing environment/Dockerfile in {path} (or set [environment].docker_image in task.toml)")
     return TbTask(
-        name=name, path=path, format="harbor", instruction=instruction, config=config,
+        name=name,
+        path=path,
+        format="harbor",
+        instruction=instruction,
+        config=config,
         build_context=env_dir if has_dockerfile else None,
         compose_file=compose if compose.is_file() else None,
-        tests_dir=path / "tests", test_script=path / "tests" / "test.sh",
+        tests_dir=path / "tests",
+        test_script=path / "tests" / "test.sh",
         solution_dir=path / "solution",
     )
 
@@ -158,9 +163,16 @@ def load_tb1_task(path: Path) -> TbTask:
         raise _fail(name, f"docker-compose.yaml: the task container's build needs {context / dockerfile}")
     tests = path / "tests"
     return TbTask(
-        name=name, path=path, format="tb1", instruction=tb1.instruction, config=tb1.to_harbor(),
-        build_context=context, dockerfile=dockerfile, compose_file=compose_file,
-        tests_dir=tests, test_script=path / "run-tests.sh",
+        name=name,
+        path=path,
+        format="tb1",
+        instruction=tb1.instruction,
+        config=tb1.to_harbor(),
+        build_context=context,
+        dockerfile=dockerfile,
+        compose_file=compose_file,
+        tests_dir=tests,
+        test_script=path / "run-tests.sh",
     )
 
 
@@ -177,8 +189,11 @@ def load_task(path: Path) -> TbTask:
 
 
 def is_task_dir(path: Path) -> bool:
-    return path.is_dir() and not path.name.startswith(".") and (
-        (path / "task.toml").is_file() or (path / "task.yaml").is_file())
+    return (
+        path.is_dir()
+        and not path.name.startswith(".")
+        and ((path / "task.toml").is_file() or (path / "task.yaml").is_file())
+    )
 
 
 def load_tasks(tasks_dir: Path) -> list[TbTask]:
@@ -206,8 +221,9 @@ def tree_digest(tasks: list[TbTask]) -> str:
 def git_revision(path: Path) -> str | None:
     """The commit of a git checkout holding `path` (e.g. a terminal-bench-2 clone), else None."""
     try:
-        result = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10)
+        result = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
@@ -223,5 +239,8 @@ def infer_version(tasks_dir: Path) -> str | None:
 
 
 def to_sample(task: TbTask) -> Sample:
-    return Sample(id=task.name, input=task.instruction,
-                  metadata={**task.config.metadata, "task_dir": str(task.path), "task_format": task.format})
+    return Sample(
+        id=task.name,
+        input=task.instruction,
+        metadata={**task.config.metadata, "task_dir": str(task.path), "task_format": task.format},
+    )

@@ -31,15 +31,19 @@ def solution_env(task: TbTask) -> dict[str, str]:
     def resolve(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if SECRET.search(name):
-            raise HarnessError(f"task {task.name}: task.toml [solution].env asks for the host's ${{{name}}}; "
-                               "credentials never enter a sandbox")
+            raise HarnessError(
+                f"task {task.name}: task.toml [solution].env asks for the host's ${{{name}}}; "
+                "credentials never enter a sandbox"
+            )
         value = os.environ.get(name, default)
         if value is None:
             raise HarnessError(f"task {task.name}: task.toml [solution].env needs ${{{name}}}; set it on the host")
         return value
 
-    return {"DEBIAN_FRONTEND": "noninteractive",
-            **{key: TEMPLATE.sub(resolve, value) for key, value in task.config.solution.env.items()}}
+    return {
+        "DEBIAN_FRONTEND": "noninteractive",
+        **{key: TEMPLATE.sub(resolve, value) for key, value in task.config.solution.env.items()},
+    }
 
 
 @solver

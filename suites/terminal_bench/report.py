@@ -55,8 +55,16 @@ def trials(paths: Iterable[str | Path]) -> pd.DataFrame:
                 message = (sample.error.message if sample.error else "no score").splitlines()[0][:300]
             counts = policy[error_class].reward_counts if error_class in policy else not meta.get("infra_error")
             reward = float(score.as_float()) if score and counts and not sample.error else None
-            rows.append({"task": str(sample.id), "epoch": sample.epoch, "reward": reward,
-                         "error_class": error_class, "reward_counts": counts, "message": message})
+            rows.append(
+                {
+                    "task": str(sample.id),
+                    "epoch": sample.epoch,
+                    "reward": reward,
+                    "error_class": error_class,
+                    "reward_counts": counts,
+                    "message": message,
+                }
+            )
     return pd.DataFrame(rows, columns=TRIAL_COLUMNS)
 
 
@@ -88,11 +96,14 @@ class Report:
         as_zero = t["reward"].fillna(0.0)
         valid = t[t["reward"].notna()]
         rows = []
-        for name, values, clusters in (("errors as 0 (leaderboard)", as_zero, t["task"]),
-                                       ("errors excluded (Harbor >= 0.26)", valid["reward"], valid["task"])):
+        for name, values, clusters in (
+            ("errors as 0 (leaderboard)", as_zero, t["task"]),
+            ("errors excluded (Harbor >= 0.26)", valid["reward"], valid["task"]),
+        ):
             mean, low, high = clustered_ci(values, clusters)
-            rows.append({"denominator": name, "trials": len(values), "mean_reward": mean,
-                         "ci95_low": low, "ci95_high": high})
+            rows.append(
+                {"denominator": name, "trials": len(values), "mean_reward": mean, "ci95_low": low, "ci95_high": high}
+            )
         return pd.DataFrame(rows)
 
     def headline(self) -> str:
@@ -101,14 +112,20 @@ class Report:
         k = f"{per_task.min()}" if per_task.min() == per_task.max() else f"{per_task.min()}-{per_task.max()}"
         errors = int(t["reward"].isna().sum())
         timeouts = int((t["error_class"] == "AgentTimeoutError").sum())
-        return (f"{t['task'].nunique()} tasks x {k} trials = {len(t)} trials; {errors} without a reward; "
-                f"{timeouts} agent timeouts (their rewards count)")
+        return (
+            f"{t['task'].nunique()} tasks x {k} trials = {len(t)} trials; {errors} without a reward; "
+            f"{timeouts} agent timeouts (their rewards count)"
+        )
 
     def render(self) -> str:
         parts = [self.headline(), self.summary().to_markdown(index=False, floatfmt=".3f")]
         if not self.errored.empty:
-            parts += ["errored trials:", self.errored[["task", "epoch", "error_class", "reward_counts", "reward",
-                                                       "message"]].to_markdown(index=False)]
+            parts += [
+                "errored trials:",
+                self.errored[["task", "epoch", "error_class", "reward_counts", "reward", "message"]].to_markdown(
+                    index=False
+                ),
+            ]
         return "\n\n".join(parts)
 
 

@@ -82,8 +82,9 @@ def parse_reward_json(text: str) -> Reward:
     elif len(rewards) == 1:
         value = next(iter(rewards.values()))
     else:
-        raise RewardError("VerifierOutputParseError",
-                          f"reward.json has several keys ({', '.join(sorted(rewards))}) and no 'reward'")
+        raise RewardError(
+            "VerifierOutputParseError", f"reward.json has several keys ({', '.join(sorted(rewards))}) and no 'reward'"
+        )
     return Reward(value, rewards, "reward.json")
 
 

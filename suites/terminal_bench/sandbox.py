@@ -24,8 +24,21 @@ SERVICE = "default"
 """inspect's name for the task container (Harbor calls it `main`, Terminal-Bench 1 `client`)."""
 INTERNAL_NETWORK = "tb_internal"
 """With allow_internet = false and extra services: a network without egress that joins them."""
-CONTROLLED = {"build", "image", "command", "entrypoint", "container_name", "network_mode", "networks", "cpus",
-              "mem_limit", "deploy", "privileged", "x-local", "x-default"}
+CONTROLLED = {
+    "build",
+    "image",
+    "command",
+    "entrypoint",
+    "container_name",
+    "network_mode",
+    "networks",
+    "cpus",
+    "mem_limit",
+    "deploy",
+    "privileged",
+    "x-local",
+    "x-default",
+}
 """Keys of the task container that the harness sets itself; the task's compose file cannot override them."""
 TEMPLATE = re.compile(r"\$\{[^}]+\}")
 HOST_NAMESPACES = ("network_mode", "pid", "ipc", "userns_mode", "uts")
@@ -56,11 +69,13 @@ def _load_compose(task: TbTask) -> dict[str, Any]:
     try:
         data = yaml.safe_load(task.compose_file.read_text()) or {}
     except yaml.YAMLError as ex:
-        raise HarnessError(f"task {task.name}: {task.compose_file} is not valid YAML ({str(ex).splitlines()[0]})") \
-            from ex
+        raise HarnessError(
+            f"task {task.name}: {task.compose_file} is not valid YAML ({str(ex).splitlines()[0]})"
+        ) from ex
     if not isinstance(data, dict) or not isinstance(data.get("services", {}), dict):
-        raise HarnessError(f"task {task.name}: {task.compose_file.name} field services: must be a mapping "
-                           f"({task.compose_file})")
+        raise HarnessError(
+            f"task {task.name}: {task.compose_file.name} field services: must be a mapping ({task.compose_file})"
+        )
     return data
 
 
@@ -83,10 +98,13 @@ def _extra_build(task: TbTask, service: str, build: Any, policy: BuildPolicy) ->
     assert task.compose_file is not None
     spec = {"context": build} if isinstance(build, str) else dict(build or {})
     context = (task.compose_file.parent / str(spec.get("context", "."))).resolve()
-    return ImageBuild(name=f"{image_name(task)}-{service}", context=context,
-                      dockerfile=str(spec.get("dockerfile", "Dockerfile")),
-                      build_args={k: str(v) for k, v in (spec.get("args") or {}).items()},
-                      timeout=build_timeout(task, policy))
+    return ImageBuild(
+        name=f"{image_name(task)}-{service}",
+        context=context,
+        dockerfile=str(spec.get("dockerfile", "Dockerfile")),
+        build_args={k: str(v) for k, v in (spec.get("args") or {}).items()},
+        timeout=build_timeout(task, policy),
+    )
 
 
 def main_image(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ImageSpec:
@@ -95,8 +113,12 @@ def main_image(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ImageSpec:
     if env.docker_image and (not policy.force_build or task.build_context is None):
         return ImagePull(env.docker_image)
     assert task.build_context is not None
-    return ImageBuild(name=image_name(task), context=task.build_context, dockerfile=task.dockerfile,
-                      timeout=build_timeout(task, policy))
+    return ImageBuild(
+        name=image_name(task),
+        context=task.build_context,
+        dockerfile=task.dockerfile,
+        timeout=build_timeout(task, policy),
+    )
 
 
 def images(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> list[ImageSpec]:
@@ -137,7 +159,8 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     isolated = not env.allow_internet
     limits = SandboxLimits(network=not isolated or bool(extras), cpus=env.cpus, memory_mb=env.memory_mb)
     config = compose_config(_image_ref(main_image(task, policy)), limits, extras).model_dump(
-        mode="json", by_alias=True, exclude_none=True)
+        mode="json", by_alias=True, exclude_none=True
+    )
     default = config["services"][SERVICE]
     for key, value in overrides.items():
         value = _untemplated(value) if key in ("environment", "volumes") else value
@@ -176,6 +199,12 @@ def describe(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> dict[str, Any
     services = _load_compose(task).get("services") or {}
     main = _main_service_name(task, services)
     image = main_image(task, policy)
-    return {"image": _image_ref(image), "prebuilt": isinstance(image, ImagePull),
-            "allow_internet": env.allow_internet, "cpus": env.cpus, "memory_mb": env.memory_mb,
-            "storage_mb": env.storage_mb, "extra_services": sorted(n for n in services if n != main)}
+    return {
+        "image": _image_ref(image),
+        "prebuilt": isinstance(image, ImagePull),
+        "allow_internet": env.allow_internet,
+        "cpus": env.cpus,
+        "memory_mb": env.memory_mb,
+        "storage_mb": env.storage_mb,
+        "extra_services": sorted(n for n in services if n != main),
+    }

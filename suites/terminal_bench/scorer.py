@@ -35,9 +35,11 @@ STDOUT_TAIL = 2000
 
 def verifier_command(task: TbTask) -> str:
     if task.format == "tb1":
-        return (f"bash {TESTS_DIR}/run-tests.sh > {STDOUT} 2>&1; "
-                f"if [ $? -eq 0 ]; then echo 1 > {VERIFIER_DIR}/reward.txt; "
-                f"else echo 0 > {VERIFIER_DIR}/reward.txt; fi")
+        return (
+            f"bash {TESTS_DIR}/run-tests.sh > {STDOUT} 2>&1; "
+            f"if [ $? -eq 0 ]; then echo 1 > {VERIFIER_DIR}/reward.txt; "
+            f"else echo 0 > {VERIFIER_DIR}/reward.txt; fi"
+        )
     return f"bash {TESTS_DIR}/{task.test_script.relative_to(task.tests_dir).as_posix()} > {STDOUT} 2>&1"
 
 
@@ -52,9 +54,15 @@ async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
     """Fresh /tests with the task's tests, and no reward file left from the agent phase (one root exec)."""
     extra = {"run-tests.sh": task.test_script.read_bytes()} if task.format == "tb1" else None
     try:
-        await upload(box, TESTS_DIR, task.tests_dir if task.tests_dir.is_dir() else None, extra,
-                     before=f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json",
-                     after=MAKE_LOG_DIRS, user="root")
+        await upload(
+            box,
+            TESTS_DIR,
+            task.tests_dir if task.tests_dir.is_dir() else None,
+            extra,
+            before=f"rm -rf {TESTS_DIR} {VERIFIER_DIR}/reward.txt {VERIFIER_DIR}/reward.json",
+            after=MAKE_LOG_DIRS,
+            user="root",
+        )
     except HarnessError as ex:  # the failed command's stderr names the cause
         raise RewardError("AddTestsDirError", f"preparing {TESTS_DIR}: {ex}") from ex
 
@@ -62,8 +70,12 @@ async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
 async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> tuple[Reward, int, str]:
     """One verifier attempt: (reward, test exit code, stdout tail). TimeoutError when test.sh overruns."""
     await prepare(box, task)
-    run = await box.exec(["bash", "-c", verifier_command(task)], env=verifier_env(task), timeout=max(1, round(timeout)),
-                          timeout_retry=False)
+    run = await box.exec(
+        ["bash", "-c", verifier_command(task)],
+        env=verifier_env(task),
+        timeout=max(1, round(timeout)),
+        timeout_retry=False,
+    )
     files = await read_files(box, [STDOUT, f"{VERIFIER_DIR}/reward.txt", f"{VERIFIER_DIR}/reward.json"])
     reward = parse_reward(files[f"{VERIFIER_DIR}/reward.txt"], files[f"{VERIFIER_DIR}/reward.json"])
     return reward, run.returncode, (files[STDOUT] or "")[-STDOUT_TAIL:]
@@ -89,8 +101,12 @@ def verifier():
         task = load_task(Path(state.metadata["task_dir"]))
         timeout = float(state.metadata["verifier_timeout_sec"])
         agent_error = "AgentTimeoutError" if state.metadata.get("agent_timed_out") else None
-        details = {"agent_timed_out": bool(agent_error), "timeout_multiplier": state.metadata["timeout_multiplier"],
-                   "agent_timeout_sec": state.metadata["agent_timeout_sec"], "verifier_timeout_sec": timeout}
+        details = {
+            "agent_timed_out": bool(agent_error),
+            "timeout_multiplier": state.metadata["timeout_multiplier"],
+            "agent_timeout_sec": state.metadata["agent_timeout_sec"],
+            "verifier_timeout_sec": timeout,
+        }
         box = sandbox()
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -98,16 +114,27 @@ def verifier():
             except TimeoutError:
                 if attempt < ATTEMPTS:
                     continue
-                return verdict(0, infra_error="VerifierTimeoutError", trial_error="VerifierTimeoutError",
-                               explanation=f"tests exceeded {timeout:.0f} s in {ATTEMPTS} attempts", **details)
+                return verdict(
+                    0,
+                    infra_error="VerifierTimeoutError",
+                    trial_error="VerifierTimeoutError",
+                    explanation=f"tests exceeded {timeout:.0f} s in {ATTEMPTS} attempts",
+                    **details,
+                )
             except RewardError as ex:
-                return verdict(0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex),
-                               **details)
-            return verdict(reward.value, trial_error=agent_error, reward_source=reward.source,
-                           rewards=reward.rewards, test_exit_code=exit_code, verifier_attempts=attempt,
-                           explanation=f"{reward.source}: {reward.value:g} (test exit {exit_code})\n{stdout}",
-                           **details)
+                return verdict(
+                    0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex), **details
+                )
+            return verdict(
+                reward.value,
+                trial_error=agent_error,
+                reward_source=reward.source,
+                rewards=reward.rewards,
+                test_exit_code=exit_code,
+                verifier_attempts=attempt,
+                explanation=f"{reward.source}: {reward.value:g} (test exit {exit_code})\n{stdout}",
+                **details,
+            )
         raise AssertionError("unreachable")
 
     return score
-

@@ -14,13 +14,13 @@ from typing import Any
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from harness.agents import agent_solver
 from harness.errors import HarnessError
 from harness.images import ImageSpec
 from harness.scaffold import task_limits
-from harness.suite import SuiteDef, SuiteOptions, TaskRequest
+from harness.suite import NameList, SuiteDef, SuiteOptions, TaskRequest
 from suites.terminal_bench import sandbox
 from suites.terminal_bench.agent import agent_phase
 from suites.terminal_bench.dataset import (
@@ -42,7 +42,7 @@ LEADERBOARD_MULTIPLIER = 1.0
 class Options(SuiteOptions):
     tasks_dir: Path | None = None
     """A directory of tasks (e.g. a terminal-bench-2 checkout), or one task; default: the bundled samples."""
-    task_names: list[str] | None = None
+    task_names: NameList | None = None
     """Only tasks whose name matches one of these glob patterns (comma-separated on the command line)."""
     timeout_multiplier: float = Field(default=LEADERBOARD_MULTIPLIER, gt=0)
     """Scales the agent, verifier and build timeouts (Harbor's --timeout-multiplier); the leaderboard needs 1.0."""
@@ -53,20 +53,13 @@ class Options(SuiteOptions):
     dataset_version: str | None = None
     """Recorded in the manifest (2.0, 2.1, ...); default: read from the tasks directory's name."""
 
-    @field_validator("task_names", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list):
-            return [v.strip() for item in value for v in str(item).split(",") if v.strip()]
-        return value
-
 
 def tasks(options: Options) -> list[TbTask]:
     if options.tasks_dir is None and options.data == "full":
-        raise HarnessError("suite terminal_bench: --data full needs --tasks-dir <a terminal-bench-2 checkout> "
-                           "(the harness does not download tasks)")
+        raise HarnessError(
+            "suite terminal_bench: --data full needs --tasks-dir <a terminal-bench-2 checkout> "
+            "(the harness does not download tasks)"
+        )
     found = load_tasks(options.tasks_dir or SAMPLES_DIR)
     if options.task_names:
         found = [t for t in found if any(fnmatch.fnmatchcase(t.name, p) for p in options.task_names)]
@@ -105,17 +98,23 @@ def dataset_info(options: Options) -> dict[str, Any]:
 
 def trial_metadata(task: TbTask, policy: sandbox.BuildPolicy) -> dict[str, Any]:
     multiplier = policy.timeout_multiplier
-    return {"agent_timeout_sec": task.config.agent.timeout_sec * multiplier,
-            "verifier_timeout_sec": task.config.verifier.timeout_sec * multiplier,
-            "timeout_multiplier": multiplier, "environment": sandbox.describe(task, policy)}
+    return {
+        "agent_timeout_sec": task.config.agent.timeout_sec * multiplier,
+        "verifier_timeout_sec": task.config.verifier.timeout_sec * multiplier,
+        "timeout_multiplier": multiplier,
+        "environment": sandbox.describe(task, policy),
+    }
 
 
 def build_task(request: TaskRequest) -> Task:
     options = request.options
     assert isinstance(options, Options)
     if options.timeout_multiplier != LEADERBOARD_MULTIPLIER:
-        print(f"[terminal_bench] timeout_multiplier {options.timeout_multiplier:g}: not a leaderboard-valid run "
-              "(the leaderboard requires 1.0)", file=sys.stderr)
+        print(
+            f"[terminal_bench] timeout_multiplier {options.timeout_multiplier:g}: not a leaderboard-valid run "
+            "(the leaderboard requires 1.0)",
+            file=sys.stderr,
+        )
     samples = []
     for task in tasks(options):
         sample = to_sample(task)
@@ -132,5 +131,11 @@ def build_task(request: TaskRequest) -> Task:
     )
 
 
-SUITE = SuiteDef(name=NAME, description="Terminal-Bench 2.0 (Harbor task format; TB1 tasks too)", options=Options,
-                 build_task=build_task, images=images, dataset_info=dataset_info)
+SUITE = SuiteDef(
+    name=NAME,
+    description="Terminal-Bench 2.0 (Harbor task format; TB1 tasks too)",
+    options=Options,
+    build_task=build_task,
+    images=images,
+    dataset_info=dataset_info,
+)

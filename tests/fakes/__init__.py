@@ -13,6 +13,20 @@ from .responses import (
 )
 from .server import Error, FakeModelServer, Hang, Reply, Request, Reset
 
-__all__ = ["Error", "FakeModelServer", "Hang", "Reply", "Request", "Reset", "anthropic_message", "anthropic_usage",
-           "chat_completion", "deepseek_usage", "openai_response", "text_block", "thinking_block", "tool_call",
-           "tool_use_block"]
+__all__ = [
+    "Error",
+    "FakeModelServer",
+    "Hang",
+    "Reply",
+    "Request",
+    "Reset",
+    "anthropic_message",
+    "anthropic_usage",
+    "chat_completion",
+    "deepseek_usage",
+    "openai_response",
+    "text_block",
+    "thinking_block",
+    "tool_call",
+    "tool_use_block",
+]

@@ -16,8 +16,13 @@ def _question(request: Request) -> str:
     return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
 
 
-def sum_solver(*, usage: dict[str, Any] | None = None, fail_after: int | None = None, status: int = 402,
-               model: str = "deepseek-v4-pro") -> Callable[[Request], Action]:
+def sum_solver(
+    *,
+    usage: dict[str, Any] | None = None,
+    fail_after: int | None = None,
+    status: int = 402,
+    model: str = "deepseek-v4-pro",
+) -> Callable[[Request], Action]:
     """Answer each toy sample in one turn (submit the sum), with `usage` per call; after `fail_after` requests
     every request gets HTTP `status`."""
     count = 0
@@ -28,8 +33,13 @@ def sum_solver(*, usage: dict[str, Any] | None = None, fail_after: int | None = 
         if fail_after is not None and count > fail_after:
             return Error(status, f"fake {status}")
         a, b = (int(n) for n in re.findall(r"\d+", _question(request))[:2])
-        return Reply(chat_completion(reasoning_content="add them", model=model,
-                                     tool_calls=[tool_call("submit", {"answer": str(a + b)})],
-                                     usage=usage or deepseek_usage(1000, 100)))
+        return Reply(
+            chat_completion(
+                reasoning_content="add them",
+                model=model,
+                tool_calls=[tool_call("submit", {"answer": str(a + b)})],
+                usage=usage or deepseek_usage(1000, 100),
+            )
+        )
 
     return respond

@@ -148,8 +148,13 @@ def _handler(server: FakeModelServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
-            request = Request("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                              json.loads(raw or b"{}"), time.monotonic())
+            request = Request(
+                "POST",
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                json.loads(raw or b"{}"),
+                time.monotonic(),
+            )
             if self.path.rstrip("/").endswith("/count_tokens"):  # Anthropic's token counter: not scripted
                 server.requests.append(request)
                 self._json(200, {"input_tokens": max(1, len(json.dumps(request.body["messages"])) // 4)})
@@ -168,8 +173,9 @@ def _handler(server: FakeModelServer) -> type[BaseHTTPRequestHandler]:
                 return
             if isinstance(action, Error):
                 time.sleep(action.delay)
-                self._json(action.status, sse.error_body(request.dialect, action.status, action.message),
-                           action.headers)
+                self._json(
+                    action.status, sse.error_body(request.dialect, action.status, action.message), action.headers
+                )
                 return
             if isinstance(action, Hang):
                 self._start_chunked("text/event-stream" if request.stream else "application/json")

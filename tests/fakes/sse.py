@@ -8,8 +8,14 @@ from typing import Any
 
 
 def error_body(dialect: str, status: int, message: str) -> dict[str, Any]:
-    kind = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_balance",
-            403: "permission_error", 422: "invalid_request_error", 429: "rate_limit_error"}.get(status, "api_error")
+    kind = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        402: "insufficient_balance",
+        403: "permission_error",
+        422: "invalid_request_error",
+        429: "rate_limit_error",
+    }.get(status, "api_error")
     if dialect == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
     if dialect == "responses":
@@ -40,13 +46,30 @@ def _openai_events(body: dict[str, Any], include_usage: bool) -> Iterator[str]:
             delta["reasoning_content"] = message["reasoning_content"]
         yield _data({**base, "choices": [{"index": choice["index"], "delta": delta, "finish_reason": None}]})
         if message.get("content"):
-            yield _data({**base, "choices": [{"index": choice["index"], "delta": {"content": message["content"]},
-                                              "finish_reason": None}]})
+            yield _data(
+                {
+                    **base,
+                    "choices": [
+                        {"index": choice["index"], "delta": {"content": message["content"]}, "finish_reason": None}
+                    ],
+                }
+            )
         for i, call in enumerate(message.get("tool_calls") or []):
-            yield _data({**base, "choices": [{"index": choice["index"], "delta": {"tool_calls": [
-                {"index": i, **call}]}, "finish_reason": None}]})
-        yield _data({**base, "choices": [{"index": choice["index"], "delta": {},
-                                          "finish_reason": choice["finish_reason"]}]})
+            yield _data(
+                {
+                    **base,
+                    "choices": [
+                        {
+                            "index": choice["index"],
+                            "delta": {"tool_calls": [{"index": i, **call}]},
+                            "finish_reason": None,
+                        }
+                    ],
+                }
+            )
+        yield _data(
+            {**base, "choices": [{"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}]}
+        )
     if include_usage:
         yield _data({**base, "choices": [], "usage": body["usage"]})
     yield "data: [DONE]\n\n"
@@ -63,25 +86,45 @@ def _anthropic_events(body: dict[str, Any]) -> Iterator[str]:
     for index, block in enumerate(body["content"]):
         kind = block["type"]
         if kind == "text":
-            yield _anthropic_event("content_block_start", {"index": index, "content_block": {"type": "text",
-                                                                                             "text": ""}})
-            yield _anthropic_event("content_block_delta", {"index": index, "delta": {"type": "text_delta",
-                                                                                     "text": block["text"]}})
+            yield _anthropic_event(
+                "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}
+            )
+            yield _anthropic_event(
+                "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": block["text"]}}
+            )
         elif kind == "thinking":
-            yield _anthropic_event("content_block_start", {"index": index, "content_block": {
-                "type": "thinking", "thinking": "", "signature": ""}})
-            yield _anthropic_event("content_block_delta", {"index": index, "delta": {
-                "type": "thinking_delta", "thinking": block["thinking"]}})
-            yield _anthropic_event("content_block_delta", {"index": index, "delta": {
-                "type": "signature_delta", "signature": block["signature"]}})
+            yield _anthropic_event(
+                "content_block_start",
+                {"index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+            )
+            yield _anthropic_event(
+                "content_block_delta",
+                {"index": index, "delta": {"type": "thinking_delta", "thinking": block["thinking"]}},
+            )
+            yield _anthropic_event(
+                "content_block_delta",
+                {"index": index, "delta": {"type": "signature_delta", "signature": block["signature"]}},
+            )
         elif kind == "tool_use":
-            yield _anthropic_event("content_block_start", {"index": index, "content_block": {
-                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})
-            yield _anthropic_event("content_block_delta", {"index": index, "delta": {
-                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
+            yield _anthropic_event(
+                "content_block_start",
+                {
+                    "index": index,
+                    "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}},
+                },
+            )
+            yield _anthropic_event(
+                "content_block_delta",
+                {"index": index, "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}},
+            )
         yield _anthropic_event("content_block_stop", {"index": index})
-    yield _anthropic_event("message_delta", {"delta": {"stop_reason": body["stop_reason"], "stop_sequence": None},
-                                             "usage": {"output_tokens": usage["output_tokens"]}})
+    yield _anthropic_event(
+        "message_delta",
+        {
+            "delta": {"stop_reason": body["stop_reason"], "stop_sequence": None},
+            "usage": {"output_tokens": usage["output_tokens"]},
+        },
+    )
     yield _anthropic_event("message_stop", {})
 
 
@@ -98,8 +141,9 @@ def _responses_events(body: dict[str, Any]) -> Iterator[str]:
     yield event("response.created", response=pending)
     yield event("response.in_progress", response=pending)
     for index, item in enumerate(body["output"]):
-        yield event("response.output_item.added", output_index=index,
-                    item={**item, "status": "in_progress", "content": []})
+        yield event(
+            "response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []}
+        )
         for part_index, part in enumerate(item.get("content", [])):
             ids = {"item_id": item["id"], "output_index": index, "content_index": part_index}
             yield event("response.content_part.added", **ids, part={**part, "text": ""})

@@ -57,15 +57,27 @@ def answer_matches():
 
 def build_task(request: TaskRequest) -> Task:
     pairs = PAIRS[: request.options.limit] if request.options.limit else PAIRS
-    samples = [Sample(id=f"sum-{a}-{b}", input=f"What is {a} + {b}? Submit only the number.", target=str(a + b))
-               for a, b in pairs]
-    return Task(name=NAME, dataset=MemoryDataset(samples, name="toy-sums"),
-                solver=agent_solver(request, suite=NAME, protocol="mcp", oracle=oracle(), extra_tools=[add()]),
-                scorer=answer_matches(), **task_limits(NAME))
+    samples = [
+        Sample(id=f"sum-{a}-{b}", input=f"What is {a} + {b}? Submit only the number.", target=str(a + b))
+        for a, b in pairs
+    ]
+    return Task(
+        name=NAME,
+        dataset=MemoryDataset(samples, name="toy-sums"),
+        solver=agent_solver(request, suite=NAME, protocol="mcp", oracle=oracle(), extra_tools=[add()]),
+        scorer=answer_matches(),
+        **task_limits(NAME),
+    )
 
 
-SUITE = SuiteDef(name=NAME, description="sums with an `add` tool (tests only)", options=SuiteOptions,
-                 build_task=build_task, images=lambda options: [], protocol="mcp")
+SUITE = SuiteDef(
+    name=NAME,
+    description="sums with an `add` tool (tests only)",
+    options=SuiteOptions,
+    build_task=build_task,
+    images=lambda options: [],
+    protocol="mcp",
+)
 
 
 def use_toy_suite(monkeypatch: Any) -> None:
@@ -79,6 +91,7 @@ def use_toy_suite(monkeypatch: Any) -> None:
     registry = {**suite._registry(), NAME: {"module": "fakes.toy_suite", "description": SUITE.description}}
     monkeypatch.setattr(suite, "_registry", lambda: registry)
     cfg = scaffold.config().model_copy(deep=True)
-    cfg.budgets[NAME] = scaffold.Budgets(max_steps=6, max_tokens=0, time_limit=60, command_timeout=10,
-                                         max_tool_output=4096)
+    cfg.budgets[NAME] = scaffold.Budgets(
+        max_steps=6, max_tokens=0, time_limit=60, command_timeout=10, max_tool_output=4096
+    )
     monkeypatch.setattr(scaffold, "config", lambda: cfg)
