@@ -127,6 +127,8 @@ def test_scripted_model_answers_through_the_single_turn_scaffold(docker_engine, 
     assert sample.scores["lcb_scorer"].metadata["verdict"] == "passed"
     verdicts = {s.id: s.scores["lcb_scorer"].metadata["verdict"] for s in log.samples}
     assert verdicts["fxc003_a"] == "no_code" and verdicts["90001"] == "wrong_answer"
+    public = {s.id: s.scores["lcb_scorer"].metadata["public_tests_passed"] for s in log.samples}
+    assert public["90004"] is True and public["fxc003_a"] is False and public["90001"] is False  # routing signal
     metrics = log.results.scores[0].metrics
     assert metrics["pass@1"].value == pytest.approx(0.1) and "pass@5" not in metrics
     assert metrics["difficulty_hard"].value == pytest.approx(0.5)  # 90004 passes, fxc002_c fails

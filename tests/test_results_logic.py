@@ -302,16 +302,16 @@ def test_report_notes_hook_prints_suite_notes_and_contamination_warnings(tmp_pat
             }
         )
     )
-    entries = {**models.registry(), "m": {"kind": "model", "knowledge_cutoff": "2025-03-01"}}
+    entries = {**models.registry(), "m": {"kind": "model", "release_date": "2025-03-01"}}
     monkeypatch.setattr(models, "registry", lambda: entries)
     df = frame(binary("m", [1, 0], log=str(run / "logs" / "x.eval"), suite="livecodebench"))
     text = report.render(df)
     assert "- livecodebench (r1): release v6" in text
     assert (
-        "- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's knowledge cutoff "
-        "2025-03-01; part of the window may be contaminated."
+        "- livecodebench / m: problems from 2025-01-01 to 2025-05-01 start before the model's release on "
+        "2025-03-01; part of the window may be contaminated (narrow it with --start-date)."
     ) in text
-    entries["m"]["knowledge_cutoff"] = "2024-12-01"
+    entries["m"]["release_date"] = "2024-12-01"
     assert "contaminated" not in report.render(df)
 
 

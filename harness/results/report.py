@@ -5,8 +5,8 @@ for one attempt per task, a seeded task-clustered bootstrap for epochs) and erro
 
 Notes hook: a suite's `dataset_info` (recorded in the run manifest) may carry `notes` (a list of strings,
 printed as they are) and `problem_dates = {start, end}` (ISO dates). When a model entry in `models.toml` has a
-`knowledge_cutoff` date later than `problem_dates.start`, the report warns that part of the window may be
-contaminated (LiveCodeBench's reason for dating its problems).
+`release_date` later than `problem_dates.start`, the report warns that part of the window predates the model and
+may be contaminated (LiveCodeBench's reason for dating its problems).
 """
 
 from __future__ import annotations
@@ -133,10 +133,10 @@ def _manifests(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _knowledge_cutoff(alias: str) -> date | None:
+def _release_date(alias: str) -> date | None:
     from harness.models import registry
 
-    value = registry().get(alias, {}).get("knowledge_cutoff")
+    value = registry().get(alias, {}).get("release_date")
     return date.fromisoformat(str(value)) if value else None
 
 
@@ -170,11 +170,12 @@ def notes(df: pd.DataFrame) -> list[str]:
             dataset = info.get("dataset") or {}
             out.extend(f"{suite} ({run_id}): {note}" for note in dataset.get("notes", []))
             window = dataset.get("problem_dates") or {}
-            cutoff = _knowledge_cutoff(alias) if alias else None
-            if window.get("start") and cutoff and date.fromisoformat(str(window["start"])) < cutoff:
+            released = _release_date(alias) if alias else None
+            if window.get("start") and released and date.fromisoformat(str(window["start"])) < released:
                 out.append(
                     f"{suite} / {alias}: problems from {window['start']} to {window.get('end', '?')} start "
-                    f"before the model's knowledge cutoff {cutoff}; part of the window may be contaminated."
+                    f"before the model's release on {released}; part of the window may be contaminated "
+                    "(narrow it with --start-date)."
                 )
     return out
 

@@ -90,6 +90,8 @@ class Problem:
     difficulty: str
     fn_name: str | None
     n_tests: int
+    n_public_tests: int
+    """The first `n_public_tests` tests are the public ones: the examples the problem statement shows."""
     source: str
     """The release file (or fixture file) the row came from."""
     tests_file: str
@@ -207,7 +209,8 @@ def parse_row(row: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
     except json.JSONDecodeError as ex:
         raise ValueError(f"metadata is not JSON ({ex.msg})") from ex
     fn_name = metadata.get("func_name") if isinstance(metadata, dict) else None
-    tests = []
+    tests: list[dict[str, Any]] = []
+    n_public = 0
     for field in ("public_test_cases", "private_test_cases"):
         try:
             tests += (
@@ -217,6 +220,8 @@ def parse_row(row: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
             )
         except (ValueError, private_tests.UnsafePickle) as ex:
             raise ValueError(f"{field}: {ex}") from ex
+        if field == "public_test_cases":
+            n_public = len(tests)
     problem = {
         k: row[k]
         for k in (
@@ -230,7 +235,7 @@ def parse_row(row: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "difficulty",
         )
     }
-    problem.update(fn_name=fn_name or None, n_tests=len(tests), source=where)
+    problem.update(fn_name=fn_name or None, n_tests=len(tests), n_public_tests=n_public, source=where)
     return problem, {
         "inputs": [t["input"] for t in tests],
         "outputs": [t["output"] for t in tests],
@@ -248,7 +253,7 @@ def _rows(path: Path) -> Iterator[tuple[int, Any]]:
                     raise HarnessError(f"{path}:{number}: not valid JSON ({ex.msg})") from ex
 
 
-PREPARED_FORMAT = 1
+PREPARED_FORMAT = 2
 """Bumped when the prepared layout changes, so old caches are not read."""
 
 

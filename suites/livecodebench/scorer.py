@@ -138,6 +138,7 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
                 verdict="no_code",
                 tests_passed=0,
                 tests_total=n_tests,
+                public_tests_passed=False,
                 **fields,
             )
         request = {"code": code, **read_tests(state.metadata), "timeout": timeout}
@@ -157,6 +158,7 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
         kind = classify(response)
         results = response["results"]
         passed_tests = sum(1 for r in results if r is True)
+        n_public = int(state.metadata.get("n_public_tests", 0))
         failure = response.get("metadata", {})
         explanation = (
             "all tests passed"
@@ -170,6 +172,8 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
             verdict=kind,
             tests_passed=passed_tests,
             tests_total=n_tests,
+            # the routing signal: tests run in order, public first, and grading stops at the first failure
+            public_tests_passed=n_public > 0 and passed_tests >= n_public,
             results=results,
             failure=failure,
             grading_seconds=response.get("elapsed"),

@@ -94,6 +94,8 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "end_date": options.end_date.isoformat() if options.end_date else None,
         "problems": len(selected),
         "contest_dates": [dates[0], dates[-1]],
+        # the report warns when this window starts before a model's release (harness.results.report)
+        "problem_dates": {"start": dates[0][:10], "end": dates[-1][:10]},
         "by_platform": _counts(selected, "platform"),
         "by_difficulty": _counts(selected, "difficulty"),
     }
