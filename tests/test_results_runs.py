@@ -59,8 +59,9 @@ def cli(*args: str | Path) -> Cli:
 def make_nightly(results: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HARNESS_RESULTS_DIR": str(results), "INSPECT_DISPLAY": "none"}
     # one epoch of the Terminal-Bench part of the subset: 6 attempts, each paired with the baseline's epoch 1
+    # `-o`: the venv running these tests is the one to use; two makes reinstalling it at once would race
     return subprocess.Popen(
-        ["make", "nightly", "SUITE=terminal_bench", "EPOCHS=1", *args],
+        ["make", "-o", ".venv/bin/harness", "nightly", "SUITE=terminal_bench", "EPOCHS=1", *args],
         cwd=REPO_ROOT,
         env=env,
         text=True,
