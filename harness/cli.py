@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.argtypes import positive_int
 from harness.errors import HarnessError
 
 
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--epochs",
         "--trials",
-        type=int,
+        type=positive_int,
         default=1,
         help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it)",
     )
@@ -185,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
     ev.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run; finished samples are kept")
-    ev.add_argument("--max-samples", type=int, help="samples run concurrently")
-    ev.add_argument("--max-sandboxes", type=int, help="sandboxes alive at once")
+    ev.add_argument("--max-samples", type=positive_int, help="samples run concurrently")
+    ev.add_argument("--max-sandboxes", type=positive_int, help="sandboxes alive at once")
     ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")
     ev.add_argument(
         "--price-plan",
@@ -205,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--data", choices=["sample", "full"])
     im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     im.add_argument("--ca-bundle", type=Path, help="PEM bundle trusted inside builds (or HARNESS_CA_BUNDLE)")
-    im.add_argument("--concurrency", type=int, default=4, help="parallel pulls")
+    im.add_argument("--concurrency", type=positive_int, default=4, help="parallel pulls")
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.set_defaults(func=cmd_images)
 

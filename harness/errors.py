@@ -16,11 +16,24 @@ def choose(kind: str, value: str, valid: list[str] | tuple[str, ...]) -> Harness
     return HarnessError(f"unknown {kind} {value!r}; valid: {', '.join(sorted(valid))}")
 
 
-def read_json(path: Path, option: str) -> Any:
-    """The JSON in a file the user named with `option`; a missing file or bad JSON is a one-line error."""
+def read_text(path: Path, option: str) -> str:
+    """The text of a file the user named with `option`; missing, unreadable or non-UTF-8 is a one-line error."""
     try:
-        return json.loads(Path(path).read_text())
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as ex:
         raise HarnessError(f"{option} {path}: no such file") from ex
+    except IsADirectoryError as ex:
+        raise HarnessError(f"{option} {path}: is a directory; name a file") from ex
+    except UnicodeDecodeError as ex:
+        raise HarnessError(f"{option} {path}: not UTF-8 text (byte {ex.start})") from ex
+    except OSError as ex:
+        raise HarnessError(f"{option} {path}: cannot be read ({ex.strerror})") from ex
+
+
+def read_json(path: Path, option: str) -> Any:
+    """The JSON in a file the user named with `option`; a missing file or bad JSON is a one-line error."""
+    text = read_text(path, option)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as ex:
         raise HarnessError(f"{option} {path}: not valid JSON ({ex.msg} at line {ex.lineno})") from ex

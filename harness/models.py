@@ -16,6 +16,8 @@ from harness.suite import AgentKind
 
 MODELS_FILE = PACKAGE_DATA / "models.toml"
 PSEUDO = ("oracle", "noop", "scripted")
+LISTING = Path("<listing>")
+"""Stands for a script when `scripted` is only resolved to be listed (`harness models`); never loaded."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,12 @@ def resolve(alias: str, *, script: Path | None = None, base_url: str | None = No
     `base_url` (from `--base-url`) overrides the alias's endpoint and its environment variable.
     """
     entries = registry()
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise HarnessError(
+            f"--base-url {base_url!r}: expected an http:// or https:// URL, e.g. http://localhost:8000/v1"
+        )
+    if script is not None and entries.get(alias, {}).get("kind") != "scripted":
+        raise HarnessError(f"--script is only for --model scripted, not {alias}")
     prefix, _, rest = alias.partition("/")
     if alias not in entries and prefix in _patterns() and rest:
         return _from_entry(
@@ -97,7 +105,7 @@ def resolve(alias: str, *, script: Path | None = None, base_url: str | None = No
     if kind == "scripted":
         if script is None:
             raise HarnessError("model scripted needs --script FILE (a JSON script of model turns)")
-        args = {} if str(script) == "-" else {"custom_outputs": scripted_outputs(script)}
+        args = {} if script is LISTING else {"custom_outputs": scripted_outputs(script)}
         return ResolvedModel(alias, kind, "mockllm/scripted", entry.get("description", ""), model_args=args)
     return _from_entry(alias, entry, inspect_model=f"{entry['provider']}/{entry['model']}", base_url=base_url)
 
@@ -230,7 +238,7 @@ def model_table() -> list[dict[str, str]]:
         model = (
             resolve(f"{alias}/<model>")
             if kind == "pattern"
-            else resolve(alias, script=Path("-"))
+            else resolve(alias, script=LISTING)
             if kind == "scripted"
             else resolve(alias)
         )

@@ -69,6 +69,8 @@ class EvalOutcome:
 def expand_suites(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
         return default_suites()
+    if "all" in names:
+        raise HarnessError(f"--suite {','.join(names)}: `all` cannot be combined with other suite names")
     for name in names:
         get_suite(name)  # raises with the valid names
     return names
@@ -109,6 +111,21 @@ def price_plan(model: ResolvedModel, req: EvalRequest) -> str | None:
     return plan
 
 
+def check_resumable(run_id: str, previous: dict[str, Any], alias: str, suites: list[str]) -> None:
+    """A resumed run continues with the model and suites it was started with; anything else would mix runs."""
+    recorded_model = previous.get("model", {}).get("alias")
+    if recorded_model and recorded_model != alias:
+        raise HarnessError(
+            f"--resume {run_id}: the run is of model {recorded_model}, not {alias}; pass --model {recorded_model}"
+        )
+    recorded_suites = list(previous.get("suites", {}))
+    if recorded_suites and sorted(recorded_suites) != sorted(suites):
+        raise HarnessError(
+            f"--resume {run_id}: the run is of suite(s) {','.join(recorded_suites)}, not {','.join(suites)}; "
+            f"pass --suite {','.join(recorded_suites)}"
+        )
+
+
 def run_eval(req: EvalRequest) -> EvalOutcome:
     from inspect_ai import eval_set
 
@@ -122,13 +139,17 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     suites = expand_suites(req.suites)
     options = suite_options(model, suites, req.options)
 
+    if req.resume and (not req.run_id or Path(req.run_id).name != req.run_id or req.run_id in (".", "..")):
+        raise HarnessError(f"--resume {req.run_id!r}: expected a run id, the name of a directory in {runs_dir()}")
     run_id = req.run_id or new_run_id(model.alias, suites)
     run_dir = runs_dir() / run_id
     if run_dir.exists() and not req.resume:
         raise HarnessError(f"run directory {run_dir} exists; pass --resume {run_id} to continue it")
     if req.resume and not run_dir.exists():
         raise HarnessError(f"--resume {run_id}: no such run under {runs_dir()}")
-    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    previous = manifest.read(run_dir)
+    if req.resume:
+        check_resumable(run_id, previous, model.alias, suites)
 
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
     images.require_engine()
@@ -137,9 +158,9 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     base = images.ensure_base()
     built = images.ensure_built(builds)
     pulled = images.pull(pulls) if pulls else {}
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()
-    previous = manifest.read(run_dir)
     spent_before = _spent(run_dir) if previous else 0.0
     guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)
     record: dict[str, Any] = {

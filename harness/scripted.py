@@ -28,10 +28,28 @@ def load_script(path: Path) -> Script:
     data = read_json(path, "--script")
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise HarnessError(f"--script {path}: expected an object mapping sample ids (or '*') to lists of turns")
-    for turns in data.values():
-        for turn in turns:
-            usage(turn.get("usage") if isinstance(turn, dict) else None, where=f"--script {path}")
+    for key, turns in data.items():
+        for index, turn in enumerate(turns):
+            check_turn(turn, where=f"--script {path}: {key}[{index}]")
     return data
+
+
+def check_turn(turn: Any, where: str) -> None:
+    """A turn is {"content": str, "tool_calls": [{"function": str, "arguments": {...}}], "usage": {...}}."""
+    if not isinstance(turn, dict):
+        raise HarnessError(f"{where}: a turn must be an object with content and/or tool_calls, not {turn!r:.40}")
+    unknown = set(turn) - {"content", "tool_calls", "usage"}
+    if unknown:
+        raise HarnessError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; valid: content, tool_calls, usage")
+    if not isinstance(turn.get("content", ""), str):
+        raise HarnessError(f"{where}: content must be a string")
+    calls = turn.get("tool_calls", [])
+    if not isinstance(calls, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("function"), str) and isinstance(c.get("arguments", {}), dict)
+        for c in calls
+    ):
+        raise HarnessError(f'{where}: tool_calls must be a list of {{"function": name, "arguments": {{...}}}}')
+    usage(turn.get("usage"), where=where)
 
 
 def to_output(turn: dict[str, Any], index: int) -> ModelOutput:

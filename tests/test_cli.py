@@ -63,3 +63,47 @@ def test_missing_api_key_fails_before_sandbox_work(monkeypatch, results_dir, cap
     monkeypatch.setenv("PATH", "/nonexistent")  # no docker CLI: any image work would fail differently
     assert main(["eval", "--model", "deepseek-v4-pro", "--suite", "terminal_bench"]) == 2
     assert "set DEEPSEEK_API_KEY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["eval", "--epochs", "0"], "--epochs/--trials: 0 is not 1 or more"),
+        (["eval", "--max-samples", "0"], "--max-samples: 0 is not 1 or more"),
+        (["eval", "--suite", "all,livecodebench"], "`all` cannot be combined"),
+        (["eval", "--model", "scripted", "--script", "."], "--script .: is a directory"),
+        (["eval", "--model", "oracle", "--script", "x.json"], "--script is only for --model scripted"),
+        (["eval", "--model", "openai-compatible/m", "--base-url", "localhost"], "expected an http:// or https://"),
+        (["eval", "--resume", ".."], "--resume '..': expected a run id"),
+        (["eval", "--suite", "mcp_atlas", "--judge-model", "nope"], "--judge-model nope: not a model alias"),
+        (["eval", "--suite", "mcp_atlas", "--judge-model", "noop"], "a pseudo-model cannot judge"),
+        (["eval", "--model", "noop", "--suite", "terminal_bench", "--resume", "r1"], "the run is of model oracle"),
+        (["eval", "--suite", "livecodebench", "--resume", "r1"], "the run is of suite(s) terminal_bench"),
+    ],
+)
+def test_bad_input_is_caught_before_any_work(args: list[str], expected: str, results_dir, monkeypatch, capsys) -> None:
+    run = results_dir / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "manifest.json").write_text('{"model": {"alias": "oracle"}, "suites": {"terminal_bench": {}}}')
+    monkeypatch.setenv("PATH", "/nonexistent")  # no docker CLI: any image or sandbox work would fail differently
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and expected in err and len(err.splitlines()) == 1, err
+    assert [p.name for p in (results_dir / "runs").iterdir()] == ["r1"]  # a run that cannot start leaves nothing
+
+
+def test_scripted_turns_are_checked_when_the_script_is_read(tmp_path) -> None:
+    from harness.errors import HarnessError
+    from harness.scripted import load_script
+
+    bad = {
+        '{"*": [1]}': r"\*\[0\]: a turn must be an object",
+        '{"a": [{"content": "x"}, {"tool_calls": [{"arguments": {}}]}]}': r"a\[1\]: tool_calls must be a list",
+        '{"*": [{"text": "x"}]}': "unknown field",
+        '{"*": [{"content": 3}]}': "content must be a string",
+    }
+    for text, message in bad.items():
+        path = tmp_path / "script.json"
+        path.write_text(text)
+        with pytest.raises(HarnessError, match=message):
+            load_script(path)

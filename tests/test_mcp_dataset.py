@@ -119,6 +119,26 @@ def test_missing_column_and_duplicate_ids(shared_data, tmp_path) -> None:
         dataset.load_file(tmp_path / "b.csv")
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("unclosed.csv", b'TASK,PROMPT\n"a,b\n', "not a readable CSV file (Error tokenizing data"),
+        ("empty.csv", b"", "not a readable CSV file (No columns to parse from file)"),
+        ("binary.csv", b"TASK\n\xff\xfe\n", "not a readable CSV file (not UTF-8 text"),
+        ("corrupt.parquet", b"PAR1garbage", "not a readable parquet file (Could not open Parquet input source"),
+        ("bad.yaml", b"- TASK: [1,\n  b", "not a readable YAML file (expected ',' or ']'"),
+        ("scalars.yaml", b"- just a string\n", "expected a list of rows"),
+    ],
+)
+def test_unreadable_tasks_file_is_one_clear_error(tmp_path, name, content, expected) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(HarnessError) as err:
+        dataset.load_file(path)
+    message = str(err.value)
+    assert message.startswith(f"--tasks-file {path}: ") and expected in message and "\n" not in message
+
+
 def test_tasks_needing_unavailable_servers_are_skipped_with_reason_and_counted(shared_data) -> None:
     data = shared_data / "mcp-atlas"
     options = Options(data="full", tasks_file=data / "sample_tasks.csv", data_dir=data / "data")

@@ -143,6 +143,15 @@ def test_claims_file_errors_name_the_field(tmp_path: Path) -> None:
         _registry(tmp_path, '[[claims]]\nbenchmark = "tb"\nmodel = "m"\nvalue = "x"\nsource = "s"\n')
 
 
+def test_unreadable_claims_file_names_the_option(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=rf"^--claims {tmp_path}: is a directory; name a file$"):
+        claims.load_registry(tmp_path)
+    binary_file = tmp_path / "claims.toml"
+    binary_file.write_bytes(b"\xff\xfe[sources]\n")
+    with pytest.raises(HarnessError, match=rf"^--claims {binary_file}: not UTF-8 text \(byte 0\)"):
+        claims.load_registry(binary_file)
+
+
 def test_bundled_claims_registry_loads_with_the_model_card_values() -> None:
     registry = claims.load_registry()
     values = {(c.benchmark, c.model): c.value for c in registry.claims}
@@ -235,6 +244,26 @@ def test_route_errors() -> None:
         route.check_signal("vibes")
 
 
+def test_route_signal_option_rejects_unknown_suites_and_warns_on_unused_signals() -> None:
+    with pytest.raises(
+        HarnessError, match=r"^--signal nosuite=verifier: unknown suite 'nosuite'; valid: .*terminal_bench"
+    ):
+        route.parse_signals(["nosuite=verifier"])
+    with pytest.raises(HarnessError, match="expected SUITE=SIGNAL"):
+        route.parse_signals(["terminal_bench"])
+    assert route.parse_signals(["terminal_bench=verifier"]) == {"terminal_bench": "verifier"}
+    meta = json.dumps({"public_tests_passed": True})
+    df = frame(binary("a", [1, 0], score_metadata=meta) + binary("b", [1, 1]))
+    assert route.signal_warnings(df, {"terminal_bench": "score_metadata:public_tests_passed"}) == []
+    assert route.signal_warnings(df, {"terminal_bench": "verifier"}) == []
+    warnings = route.signal_warnings(df, {"terminal_bench": "score_metadata:nokey", "mcp_atlas": "verifier"})
+    assert warnings == [
+        "--signal terminal_bench=score_metadata:nokey: no terminal_bench attempt records score metadata key "
+        "'nokey', so every attempt uses clean_finish; keys present: public_tests_passed",
+        "--signal mcp_atlas=verifier: no results of suite mcp_atlas; the signal is unused",
+    ]
+
+
 def test_report_pareto_and_notes(tmp_path: Path) -> None:
     df = frame(
         binary("cheap", [1, 0], cost=1.0)
@@ -255,6 +284,16 @@ def test_report_pareto_and_notes(tmp_path: Path) -> None:
     assert "terminal_bench / waste: 2 attempt(s) failed for reasons other than the model (sandbox_died x2)" in text
 
 
+def test_report_out_that_is_a_file_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    out.write_text("x")
+    df = frame(binary("m", [1, 0]))
+    with pytest.raises(HarnessError, match=rf"^--out {out}: is a file, not a directory"):
+        report.write_report(df, out, plot=False)
+    with pytest.raises(HarnessError, match=rf"^--out {out / 'sub'}: cannot create the directory"):
+        report.write_report(df, out / "sub", plot=False)
+
+
 def test_nightly_gate_flags_a_significant_regression_and_infra_rate() -> None:
     config = nightly.NightlyConfig(version=1, epochs=3, alpha=0.05, max_infra_error_rate=0.1, suites={})
     base = frame(
@@ -271,6 +310,30 @@ def test_nightly_gate_flags_a_significant_regression_and_infra_rate() -> None:
     flagged = nightly.gate(broken, base, {"subset_version": 2}, config)
     assert flagged.infra_rate == pytest.approx(1 / 6) and flagged.infra_failed and not flagged.regressions
     assert "baseline recorded for subset version 2, now 1" in flagged.notes
+
+
+def test_nightly_explicit_baseline_must_hold_a_baseline_and_the_run_must_be_of_the_model(tmp_path: Path) -> None:
+    missing, afile, empty = tmp_path / "nope", tmp_path / "afile", tmp_path / "empty"
+    afile.write_text("x")
+    empty.mkdir()
+    with pytest.raises(HarnessError, match=rf"^--baseline {missing}: no such directory"):
+        nightly.check_baseline_option(missing, "m", update=False)
+    for update in (False, True):
+        with pytest.raises(HarnessError, match=rf"^--baseline {afile}: is a file"):
+            nightly.check_baseline_option(afile, "m", update=update)
+    with pytest.raises(HarnessError, match=rf"^--baseline {empty}: not a baseline \(needs samples.csv"):
+        nightly.check_baseline_option(empty, "m", update=False)
+    nightly.check_baseline_option(missing, "m", update=True)  # --update-baseline creates it
+    config = nightly.NightlyConfig(version=1, epochs=1, alpha=0.05, max_infra_error_rate=0.1, suites={})
+    df = frame(binary("m", [1, 0]))
+    nightly.write_baseline(df, empty, config)
+    nightly.check_baseline_option(empty, "m", update=False)
+    (empty / "samples.csv").write_text("")
+    with pytest.raises(HarnessError, match=r"samples\.csv holds no attempts"):
+        nightly.check_baseline_option(empty, "m", update=False)
+    nightly.check_run_model(df, "m", tmp_path)
+    with pytest.raises(HarnessError, match=rf"^--model nope: the run in --run-dir {tmp_path} is of model m;"):
+        nightly.check_run_model(df, "nope", tmp_path)
 
 
 def test_nightly_config_is_valid() -> None:
@@ -322,6 +385,9 @@ def test_report_notes_hook_prints_suite_notes_and_contamination_warnings(tmp_pat
         ["report", "/no/such/run"],
         ["route", "--signal", "vibes", "/tmp"],
         ["claims", "--claims", "/no/claims.toml"],
+        ["claims", "--claims", "/tmp"],
+        ["route", "--signal", "nosuite=verifier", "/tmp"],
+        ["nightly", "--model", "m", "--run-dir", "/tmp", "--baseline", "/no/such/baseline"],
     ],
 )
 def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, tmp_path: Path, monkeypatch) -> None:
@@ -331,6 +397,46 @@ def test_results_commands_bad_input_is_one_line_error(args: list[str], capsys, t
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["compare", "--alpha", "2", "a", "b"], "argument --alpha: 2 is not in (0, 1)"),
+        (["compare", "--alpha=-1", "a", "b"], "argument --alpha: -1 is not in (0, 1)"),
+        (["compare", "--alpha", "0", "a", "b"], "argument --alpha: 0 is not in (0, 1)"),
+        (["compare", "--alpha", "nan", "a", "b"], "argument --alpha: nan is not in (0, 1)"),
+        (["claims", "--gap=-5"], "argument --gap: -5 is not in (0, 100]"),
+        (["claims", "--gap", "0"], "argument --gap: 0 is not in (0, 100]"),
+        (["claims", "--gap", "nan"], "argument --gap: nan is not in (0, 100]"),
+        (["claims", "--gap", "x"], "argument --gap: 'x' is not a number"),
+        (["nightly", "--model", "m", "--epochs", "0"], "argument --epochs: 0 is not 1 or more"),
+        (["nightly", "--model", "m", "--epochs=-1"], "argument --epochs: -1 is not 1 or more"),
+    ],
+)
+def test_results_option_ranges_are_checked_by_argparse(args: list[str], expected: str, capsys) -> None:
+    from harness.cli import main
+
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0]
+
+
+def test_corrupt_eval_log_is_an_error_naming_the_file(tmp_path: Path, capsys) -> None:
+    from harness.cli import main
+    from harness.results.tables import load
+
+    bad = tmp_path / "x.eval"
+    bad.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(HarnessError, match=rf"^{bad}: not a readable inspect log \(EOCD not found\); remove it"):
+        load([bad])
+    run = tmp_path / "run"
+    (run / "logs").mkdir(parents=True)
+    (run / "logs" / "y.eval").write_bytes(b"")
+    for args in (["report", str(run)], ["compare", str(run), str(bad)]):
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "y.eval: not a readable inspect log" in err[0]
 
 
 def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: Path) -> None:
@@ -351,7 +457,7 @@ def test_scripted_turns_carry_usage_and_bad_usage_is_a_one_line_error(tmp_path: 
     assert to_output({"content": "y"}, 1).usage == USAGE
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"*": [{"content": "x", "usage": {"input_tokens": "many"}}]}))
-    with pytest.raises(HarnessError, match=r"--script .*bad\.json: turn usage input_tokens: Input should be"):
+    with pytest.raises(HarnessError, match=r"--script .*bad\.json: \*\[0\]: turn usage input_tokens: Input should be"):
         load_script(bad)
 
 

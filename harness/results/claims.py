@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, read_text
 from harness.paths import PACKAGE_DATA
 from harness.results.stats import Interval, score_interval, tasks_needed
 
@@ -66,11 +66,9 @@ class Registry(BaseModel):
 
 def load_registry(path: Path = CLAIMS_FILE) -> Registry:
     """Parse and cross-check the claims file; errors name the file and the field."""
+    text = read_text(path, "--claims")
     try:
-        with Path(path).open("rb") as f:
-            registry = Registry.model_validate(tomllib.load(f))
-    except FileNotFoundError as ex:
-        raise HarnessError(f"--claims {path}: no such file") from ex
+        registry = Registry.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as ex:
         raise HarnessError(f"{path}: not valid TOML ({ex})") from ex
     except ValidationError as ex:

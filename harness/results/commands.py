@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from harness.argtypes import alpha_level, gap_points, positive_int
 from harness.errors import HarnessError
 
 
@@ -58,15 +60,13 @@ def cmd_compare(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_route(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.results.route import check_signal, format_routing, route
+    from harness.results.route import format_routing, parse_signals, route, signal_warnings
 
-    signals = {}
-    for item in args.signal or []:
-        suite, sep, signal = item.partition("=")
-        if not sep:
-            raise HarnessError(f"--signal {item}: expected SUITE=SIGNAL (e.g. terminal_bench=verifier)")
-        signals[suite] = check_signal(signal)
-    print(format_routing(route(_load(args.run_dirs), signals)))
+    signals = parse_signals(args.signal or [])
+    df = _load(args.run_dirs)
+    for warning in signal_warnings(df, signals):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(format_routing(route(df, signals)))
     return 0
 
 
@@ -102,14 +102,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     cl = sub.add_parser("claims", help="published claims vs measured scores, with verdicts")
     cl.add_argument("run_dirs", **runs)
-    cl.add_argument("--gap", type=float, default=5.0, help="points: also show tasks needed for this gap")
+    cl.add_argument(
+        "--gap", type=gap_points, default=5.0, help="points in (0, 100]: also show tasks needed for this gap"
+    )
     cl.add_argument("--claims", type=Path, help="claims file (default: harness/data/claims.toml)")
     cl.set_defaults(func=cmd_claims)
 
     co = sub.add_parser("compare", help="paired per-task comparison of two runs (McNemar, paired bootstrap)")
     co.add_argument("run_a", type=Path, metavar="RUN_A")
     co.add_argument("run_b", type=Path, metavar="RUN_B")
-    co.add_argument("--alpha", type=float, default=0.05)
+    co.add_argument("--alpha", type=alpha_level, default=0.05, help="significance level in (0, 1) (default: 0.05)")
     co.set_defaults(func=cmd_compare)
 
     ro = sub.add_parser("route", help="cheapest solver per task, oracle router, single models, cascades")
@@ -128,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ni.add_argument("--model", required=True)
     ni.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
     ni.add_argument("--suite", help="comma-separated suites of the subset (default: all present)")
-    ni.add_argument("--epochs", type=int, help="override the subset's epochs")
+    ni.add_argument("--epochs", type=positive_int, help="override the subset's epochs (1 or more)")
     ni.add_argument("--baseline", type=Path, help="baseline directory (default: results/baselines/<model>)")
     ni.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
     ni.add_argument("--run-dir", type=Path, help="gate an existing run instead of running")

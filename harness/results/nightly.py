@@ -134,6 +134,41 @@ def read_baseline(dest: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return df.assign(model=meta["model"], run_id=f"baseline:{meta['run_id']}"), meta
 
 
+def check_baseline_option(path: Path, model: str, update: bool) -> None:
+    """An explicit `--baseline` must be a baseline directory (or, with `--update-baseline`, a directory to write);
+    only the default `results/baselines/<model>/` may be absent (the run then gets a candidate baseline)."""
+    if path.exists() and not path.is_dir():
+        raise HarnessError(f"--baseline {path}: is a file; pass a baseline directory (samples.csv and baseline.json)")
+    if update:
+        return
+    if not path.exists():
+        raise HarnessError(
+            f"--baseline {path}: no such directory; pass a recorded baseline, or omit --baseline to use "
+            f"{baseline_dir(model)} (a candidate baseline is written when that is absent)"
+        )
+    if not (path / "samples.csv").is_file() or not (path / "baseline.json").is_file():
+        raise HarnessError(
+            f"--baseline {path}: not a baseline (needs samples.csv and baseline.json); record one with "
+            f"`harness nightly --model {model} --update-baseline --baseline {path}`"
+        )
+    try:
+        empty = pd.read_csv(path / "samples.csv").empty
+    except pd.errors.EmptyDataError:
+        empty = True
+    if empty:
+        raise HarnessError(f"--baseline {path}: samples.csv holds no attempts; record the baseline again")
+
+
+def check_run_model(df: pd.DataFrame, model: str, run_dir: Path) -> None:
+    """The run being gated must be of `--model` (its baseline is that model's)."""
+    names = set(df["model"].astype(str)) | set(df["provider_model"].astype(str))
+    if model not in names:
+        raise HarnessError(
+            f"--model {model}: the run in --run-dir {run_dir} is of model {', '.join(sorted(df['model'].unique()))}; "
+            "pass that model or a run of this one"
+        )
+
+
 @dataclass
 class Gate:
     """The verdict of one nightly run against its baseline."""
@@ -224,6 +259,8 @@ def run_nightly(
     from harness.run import EvalRequest, run_eval
 
     config = load_config()
+    if baseline is not None:
+        check_baseline_option(baseline, model, update_baseline)
     if run_dir is None:
         present, skipped = present_suites(config, suites)
         for name in skipped:
@@ -246,6 +283,7 @@ def run_nightly(
     df = load([run_dir])
     if df.empty:
         raise HarnessError(f"{run_dir}: the run has no samples")
+    check_run_model(df, model, run_dir)
     write_report(df, run_dir)
     target = baseline or baseline_dir(model)
     if update_baseline:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.errors import HarnessError
 from harness.results.tables import _run_manifest, summary
 
 PLOT_NAME = "pareto.png"
@@ -214,7 +215,14 @@ def render(df: pd.DataFrame) -> str:
 def write_report(df: pd.DataFrame, out_dir: Path, plot: bool = True) -> tuple[str, list[Path]]:
     """Write report.md (and pareto.png) into `out_dir`; returns the Markdown and the files written."""
     text = render(df)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HarnessError(
+            f"--out {out_dir}: is a file, not a directory; pass a directory for report.md and pareto.png"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as ex:
+        raise HarnessError(f"--out {out_dir}: cannot create the directory ({ex.strerror or ex})") from ex
     written = [out_dir / REPORT_NAME]
     written[0].write_text(text)
     table = summary(df)

@@ -44,6 +44,43 @@ def check_signal(signal: str) -> str:
     raise HarnessError(f"unknown routing signal {signal!r}; valid: clean_finish, verifier, score_metadata:<key>")
 
 
+def parse_signals(items: list[str]) -> dict[str, str]:
+    """`--signal SUITE=SIGNAL` options -> {suite: signal}; an unknown suite or signal is an error."""
+    from harness.suite import suite_names
+
+    signals = {}
+    for item in items:
+        suite, sep, signal = item.partition("=")
+        if not sep:
+            raise HarnessError(f"--signal {item}: expected SUITE=SIGNAL (e.g. terminal_bench=verifier)")
+        if suite not in suite_names():
+            raise HarnessError(f"--signal {item}: unknown suite {suite!r}; valid: {', '.join(sorted(suite_names()))}")
+        signals[suite] = check_signal(signal)
+    return signals
+
+
+def signal_warnings(df: pd.DataFrame, signals: dict[str, str]) -> list[str]:
+    """Why a chosen signal changes nothing: its suite has no results, or no row of it has the metadata key (so
+    every attempt falls back to clean_finish)."""
+    out = []
+    for suite, signal in signals.items():
+        rows = df[df["suite"] == suite]
+        if rows.empty:
+            out.append(f"--signal {suite}={signal}: no results of suite {suite}; the signal is unused")
+            continue
+        if not signal.startswith("score_metadata:"):
+            continue
+        key = signal.split(":", 1)[1]
+        metas = [json.loads(m) for m in rows["score_metadata"] if isinstance(m, str) and m]
+        if not any(isinstance(m, dict) and key in m for m in metas):
+            found = sorted({k for m in metas if isinstance(m, dict) for k in m})
+            out.append(
+                f"--signal {suite}={signal}: no {suite} attempt records score metadata key {key!r}, so every "
+                f"attempt uses clean_finish; keys present: {', '.join(found) or '(none)'}"
+            )
+    return out
+
+
 def _clean_finish(df: pd.DataFrame) -> pd.Series:
     return ~df["errored"].astype(bool) & df["limit"].isna()
 

@@ -263,6 +263,27 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
     }
 
 
+def _unreadable(log: str, ex: Exception) -> HarnessError:
+    if isinstance(ex, KeyError) and ex.args:
+        reason = f"no entry {ex.args[0]!r}"
+    else:
+        reason = (str(ex).strip().splitlines() or [type(ex).__name__])[0][:160]
+    return HarnessError(f"{log}: not a readable inspect log ({reason}); remove it or pass other runs")
+
+
+def _first_unreadable(files: list[str]) -> tuple[str, Exception] | None:
+    """The first log whose header or sample summaries cannot be read, and why (None: all read)."""
+    from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
+
+    for log in files:
+        try:
+            read_eval_log(log, header_only=True)
+            read_eval_log_sample_summaries(log)
+        except Exception as ex:
+            return log, ex
+    return None
+
+
 def load(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Per-attempt table from run directories, log directories or `.eval` files (see the module docstring).
 
@@ -273,12 +294,23 @@ def load(paths: Iterable[str | Path]) -> pd.DataFrame:
     files = log_files(paths)
     if not files:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
-    raw = samples_df(files, columns=_columns(), quiet=True)
+    try:
+        raw = samples_df(files, columns=_columns(), quiet=True)
+    except Exception as ex:
+        bad = _first_unreadable(files)
+        if bad is None:
+            raise
+        raise _unreadable(*bad) from ex
     if raw.empty:
         return pd.DataFrame(columns=SAMPLE_COLUMNS)
     scorers = _scorer_names(raw)
     _manifest.cache_clear()  # once per load: a run rewrites its manifest
-    calls = {str(log): read_calls(str(log)) for log in raw["log"].unique()}
+    calls = {}
+    for log in raw["log"].unique():
+        try:
+            calls[str(log)] = read_calls(str(log))
+        except Exception as ex:
+            raise _unreadable(str(log), ex) from ex
     df = pd.DataFrame([_row(r, scorers, calls) for _, r in raw.iterrows()])
     df = df.sort_values("created", kind="stable").drop_duplicates(KEY, keep="last")
     return df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]

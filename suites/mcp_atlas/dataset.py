@@ -224,18 +224,34 @@ def load_file(path: Path) -> list[McpTask]:
     if not path.is_file():
         raise HarnessError(f"--tasks-file {path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        rows = frame.to_dict(orient="records")
-    elif suffix == ".parquet":
-        rows = pd.read_parquet(path).to_dict(orient="records")
-    elif suffix in (".yaml", ".yml"):
-        rows = yaml.safe_load(path.read_text())
-        if not isinstance(rows, list):
-            raise HarnessError(f"{path}: expected a list of rows")
-    else:
+    kinds = {".csv": "CSV", ".parquet": "parquet", ".yaml": "YAML", ".yml": "YAML"}
+    if suffix not in kinds:
         raise HarnessError(f"--tasks-file {path}: unsupported type {suffix!r}; use .csv, .parquet or .yaml")
+    try:
+        if suffix == ".csv":
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict(orient="records")
+        elif suffix == ".parquet":
+            rows = pd.read_parquet(path).to_dict(orient="records")
+        else:
+            rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError, yaml.YAMLError) as ex:  # pandas/pyarrow parse errors are ValueErrors
+        raise HarnessError(
+            f"--tasks-file {path}: not a readable {kinds[suffix]} file ({_parse_reason(ex)}); fix or re-export it"
+        ) from ex
+    if kinds[suffix] == "YAML" and (not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows)):
+        raise HarnessError(f"--tasks-file {path}: expected a list of rows (mappings of column to value)")
     return parse_rows(rows, str(path))
+
+
+def _parse_reason(ex: Exception) -> str:
+    """A parser's complaint in one short line."""
+    if isinstance(ex, yaml.MarkedYAMLError) and ex.problem_mark is not None:
+        mark = ex.problem_mark
+        return f"{ex.problem} at line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(ex, UnicodeDecodeError):
+        return f"not UTF-8 text: byte {ex.start}: {ex.reason}"
+    lines = str(ex).strip().splitlines()
+    return lines[0][:200] if lines else type(ex).__name__
 
 
 def sha256_file(path: Path) -> str:

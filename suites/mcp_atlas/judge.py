@@ -345,28 +345,39 @@ def scripted_judge(script: dict[str, str]):
     return next_output
 
 
-def judge_model(spec: JudgeSpec) -> Model:
-    """The judge for `spec`; an inspect model role `judge`, when the eval binds one, takes precedence."""
+def check(spec: JudgeSpec) -> None:
+    """Fail on a judge that cannot be built (unknown name, pseudo-model, bad script) before any work starts."""
     from harness.models import registry, resolve
 
     if spec.model == SCRIPTED:
         if spec.script is None:
             raise HarnessError("--judge-model scripted needs --judge-script FILE (claims mapped to outcomes)")
+        load_judge_script(spec.script)
+    elif spec.model in registry():
+        if not resolve(spec.model).needs_api:
+            raise HarnessError(
+                f"--judge-model {spec.model}: a pseudo-model cannot judge; use a model alias, "
+                f"provider/model, or scripted"
+            )
+    elif "/" not in spec.model:
+        raise HarnessError(
+            f"--judge-model {spec.model}: not a model alias (`harness models`), provider/model, or scripted"
+        )
+
+
+def judge_model(spec: JudgeSpec) -> Model:
+    """The judge for `spec`; an inspect model role `judge`, when the eval binds one, takes precedence."""
+    from harness.models import registry, resolve
+
+    check(spec)
+    if spec.model == SCRIPTED:
+        assert spec.script is not None
         default = get_model(
             "mockllm/scripted-judge", custom_outputs=scripted_judge(load_judge_script(spec.script)), memoize=False
         )
     elif spec.model in registry():
         resolved = resolve(spec.model)
-        if not resolved.needs_api:
-            raise HarnessError(
-                f"--judge-model {spec.model}: a pseudo-model cannot judge; use a model alias, "
-                f"provider/model, or scripted"
-            )
         default = get_model(resolved.inspect_model, base_url=resolved.base_url, **resolved.model_args)
-    elif "/" in spec.model:
-        default = get_model(spec.model)
     else:
-        raise HarnessError(
-            f"--judge-model {spec.model}: not a model alias (`harness models`), provider/model, or scripted"
-        )
+        default = get_model(spec.model)
     return get_model(role="judge", default=default)

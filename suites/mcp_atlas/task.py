@@ -86,6 +86,8 @@ def samples(options: Options) -> list[Sample]:
 
 def images(options: Options) -> list[ImageSpec]:
     tasks(options)  # bad --tasks-file, --data-dir or --task-ids fail here, before any image or sandbox work
+    if not options.replay:
+        judge.check(judge.JudgeSpec(options.judge_model, options.judge_script))  # and a judge that cannot be built
     return [sandbox.image()]
 
 

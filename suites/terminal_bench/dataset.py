@@ -75,11 +75,15 @@ def _read_toml(task: str, file: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as ex:
         raise _fail(task, f"{file} is not valid TOML ({ex})") from ex
+    except UnicodeDecodeError as ex:
+        raise _fail(task, f"{file} is not UTF-8 text (byte {ex.start})") from ex
 
 
 def _read_yaml(task: str, file: Path) -> Any:
     try:
-        return yaml.safe_load(file.read_text())
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as ex:
+        raise _fail(task, f"{file} is not UTF-8 text (byte {ex.start})") from ex
     except yaml.YAMLError as ex:
         raise _fail(task, f"{file} is not valid YAML ({str(ex).splitlines()[0]})") from ex
 
