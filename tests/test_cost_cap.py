@@ -27,20 +27,14 @@ def toy(monkeypatch: pytest.MonkeyPatch, results_dir) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-fake-key")
 
 
+def toy_eval(server: FakeModelServer, *extra: str) -> list[str]:
+    """`harness eval` of DeepSeek-V4-Pro (served by the fake) on the toy suite."""
+    return ["eval", "--model", "deepseek-v4-pro", "--suite", "toy", "--base-url", server.openai_url, *extra]
+
+
 def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.CaptureFixture[str]) -> None:
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
-        args = [
-            "eval",
-            "--model",
-            "deepseek-v4-pro",
-            "--suite",
-            "toy",
-            "--max-samples",
-            "1",
-            "--base-url",
-            server.openai_url,
-        ]
-        code = main([*args, "--cost-cap", "0.005"])
+        code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", "0.005"))
         requests = len(server.model_requests())
     err = capsys.readouterr().err
     assert code == 1
@@ -58,23 +52,7 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
     assert record["model"]["price_plan"] == "launch-discount"
 
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
-        code = main(
-            [
-                "eval",
-                "--model",
-                "deepseek-v4-pro",
-                "--suite",
-                "toy",
-                "--max-samples",
-                "1",
-                "--base-url",
-                server.openai_url,
-                "--cost-cap",
-                "1",
-                "--resume",
-                run_dir.name,
-            ]
-        )
+        code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", "1", "--resume", run_dir.name))
         requests = len(server.model_requests())
     assert code == 0 and requests == 1
     samples = pd.read_csv(run_dir / "samples.csv")
@@ -84,21 +62,7 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
 
 def test_price_plan_is_selected_and_recorded(toy) -> None:
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
-        code = main(
-            [
-                "eval",
-                "--model",
-                "deepseek-v4-pro",
-                "--suite",
-                "toy",
-                "--limit",
-                "1",
-                "--base-url",
-                server.openai_url,
-                "--price-plan",
-                "deepseek-v4-pro=full",
-            ]
-        )
+        code = main(toy_eval(server, "--limit", "1", "--price-plan", "deepseek-v4-pro=full"))
     assert code == 0
     [run_dir] = list(run.runs_dir().iterdir())
     record = json.loads((run_dir / "manifest.json").read_text())
