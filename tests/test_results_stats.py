@@ -36,6 +36,15 @@ def test_wilson_matches_hand_computation(successes: int, n: int, low: float, hig
     assert interval.method == "wilson"
 
 
+def test_wilson_interval_always_holds_the_estimate() -> None:
+    # 0 of 10 used to give a lower bound of 2.8e-17 > 0, which broke the report's error bars
+    for n in range(1, 201):
+        for successes in (0, n // 3, n):
+            interval = wilson(successes, n)
+            assert 0.0 <= interval.low <= interval.estimate <= interval.high <= 1.0, (successes, n)
+        assert wilson(0, n).low == 0.0 and wilson(n, n).high == 1.0
+
+
 def test_wilson_of_nothing_is_nan() -> None:
     assert math.isnan(wilson(0, 0).estimate)
 

@@ -95,7 +95,10 @@ def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
         ax.errorbar(
             rows["cost_per_task"],
             rows["score"] * 100,
-            yerr=[(rows["score"] - rows["ci_low"]) * 100, (rows["ci_high"] - rows["score"]) * 100],
+            yerr=[
+                (rows["score"] - rows["ci_low"]).clip(lower=0) * 100,
+                (rows["ci_high"] - rows["score"]).clip(lower=0) * 100,
+            ],
             fmt="o",
             color="tab:blue",
             ecolor="lightsteelblue",

@@ -59,7 +59,8 @@ def wilson(successes: float, n: int, confidence: float = 0.95) -> Interval:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), "wilson")
+    # rounding can put a bound a hair past p at 0 or 1 (e.g. 2.8e-17 for 0 of 10); the interval always holds p
+    return Interval(p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)), "wilson")
 
 
 def _task_arrays(values_by_task: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
