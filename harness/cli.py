@@ -58,13 +58,20 @@ def _run_options(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
 
 def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.results import print_summary
-    from harness.run import EvalRequest, run_eval
+    from harness.run import EvalRequest, resume_defaults, run_eval, runs_dir
 
     options = _run_options(args, extra)
+    if args.resume:  # continue with what the run was started with, unless told otherwise
+        if Path(args.resume).parent.resolve() == runs_dir().resolve():
+            args.resume = Path(args.resume).name  # the run directory's path, as printed after a run
+        model, suites, recorded = resume_defaults(args.resume)
+        args.model = args.model or model
+        args.suite = args.suite or ",".join(suites)
+        options = {**recorded, **options}
     outcome = run_eval(
         EvalRequest(
-            model=args.model,
-            suites=args.suite.split(","),
+            model=args.model or "oracle",
+            suites=(args.suite or "all").split(","),
             options=options,
             epochs=args.epochs,
             script=args.script,
@@ -169,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Suite-specific options (e.g. --tasks-dir, --instance-ids) follow the "
         "common ones; `harness suites` lists the suites.",
     )
-    ev.add_argument("--model", default="oracle", help="model alias (`harness models`); default: oracle")
-    ev.add_argument("--suite", default="all", help="suite name, comma-separated names, or all")
+    ev.add_argument("--model", help="model alias (`harness models`); default: oracle, or the resumed run's model")
+    ev.add_argument(
+        "--suite", help="suite name, comma-separated names, or all; default: all, or the resumed run's suites"
+    )
     ev.add_argument("--limit", type=int, help="first N samples per suite")
     ev.add_argument(
         "--epochs",
@@ -185,7 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="bundled offline samples or the official dataset (default: sample for pseudo-models)",
     )
     ev.add_argument("--script", type=Path, help="model turns for --model scripted (JSON)")
-    ev.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run; finished samples are kept")
+    ev.add_argument(
+        "--resume",
+        metavar="RUN_ID",
+        help="continue an interrupted run with its model, suites and options; finished samples are kept",
+    )
     ev.add_argument("--max-samples", type=positive_int, help="samples run concurrently")
     ev.add_argument("--max-sandboxes", type=positive_int, help="sandboxes alive at once")
     ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")

@@ -111,6 +111,18 @@ def price_plan(model: ResolvedModel, req: EvalRequest) -> str | None:
     return plan
 
 
+def resume_defaults(run_id: str) -> tuple[str | None, list[str], dict[str, Any]]:
+    """What a run was started with, from its manifest: model alias, suites, and the suite options that differ from
+    the suites' defaults. `harness eval --resume RUN_ID` continues with these unless told otherwise."""
+    previous = manifest.read(runs_dir() / run_id) if run_id and Path(run_id).name == run_id else {}
+    recorded = previous.get("suites", {})
+    options: dict[str, Any] = {}
+    for name, info in recorded.items():
+        defaults = get_suite(name).options().model_dump(mode="json")
+        options.update({k: v for k, v in (info.get("options") or {}).items() if k in defaults and defaults[k] != v})
+    return previous.get("model", {}).get("alias"), list(recorded), options
+
+
 def check_resumable(run_id: str, previous: dict[str, Any], alias: str, suites: list[str]) -> None:
     """A resumed run continues with the model and suites it was started with; anything else would mix runs."""
     recorded_model = previous.get("model", {}).get("alias")

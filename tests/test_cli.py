@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -107,3 +108,26 @@ def test_scripted_turns_are_checked_when_the_script_is_read(tmp_path) -> None:
         path.write_text(text)
         with pytest.raises(HarnessError, match=message):
             load_script(path)
+
+
+def test_resume_continues_with_the_recorded_model_suites_and_options(results_dir, monkeypatch) -> None:
+    from harness import run
+
+    run_dir = results_dir / "runs" / "r2"
+    run_dir.mkdir(parents=True)
+    options = run.suite_options(run.resolve("noop"), ["livecodebench"], {"limit": 2, "timeout": 9}).popitem()[1]
+    manifest = {"model": {"alias": "noop"}, "suites": {"livecodebench": {"options": options.model_dump(mode="json")}}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert run.resume_defaults("r2") == ("noop", ["livecodebench"], {"limit": 2, "timeout": 9})
+    requests = []
+
+    def capture(req: run.EvalRequest) -> None:
+        requests.append(req)
+        raise SystemExit
+
+    monkeypatch.setattr(run, "run_eval", capture)
+    with pytest.raises(SystemExit):
+        main(["eval", "--resume", "r2", "--epochs", "2"])
+    [req] = requests
+    assert (req.model, req.suites, req.options) == ("noop", ["livecodebench"], {"limit": 2, "timeout": 9})
+    assert req.resume and req.epochs == 2

@@ -23,7 +23,8 @@ from suites.mcp_atlas.scorer import mcp_atlas_scorer
 from suites.mcp_atlas.tools import connected_tools
 
 NAME = "mcp_atlas"
-SYSTEM_PROMPT_FILE = Path(__file__).parent / "prompts" / "agent_system.txt"
+SYSTEM_PROMPT = (Path(__file__).parent / "prompts" / "agent_system.txt").read_text()
+"""MCP-Atlas's own agent prompt (see README); part of this suite's scaffold hash."""
 
 
 class Options(SuiteOptions):
@@ -87,7 +88,7 @@ def samples(options: Options) -> list[Sample]:
 def images(options: Options) -> list[ImageSpec]:
     tasks(options)  # bad --tasks-file, --data-dir or --task-ids fail here, before any image or sandbox work
     if not options.replay:
-        judge.check(judge.JudgeSpec(options.judge_model, options.judge_script))  # and a judge that cannot be built
+        _check_judge(options)  # and a judge that cannot be built or called
     return [sandbox.image()]
 
 
@@ -110,15 +111,14 @@ def dataset_info(options: Options) -> dict[str, Any]:
     return info
 
 
-def _check_judge(options: Options, all_samples: list[Sample], agent: AgentKind) -> None:
-    """Fail before any sandbox work when claims need a judge whose API key is missing."""
-    needs_judge = any(not s.metadata["skip_reason"] and not s.metadata["task"]["checks"] for s in all_samples)
-    if not needs_judge or agent is AgentKind.NOOP:
-        return
+def _check_judge(options: Options) -> None:
+    """Fail before any image or sandbox work when claims need a judge that cannot be built or has no API key."""
+    rows = [dataset.to_sample(t, online=options.online, data_dir=options.data_dir).metadata for t in tasks(options)]
+    needs_judge = any(not row["skip_reason"] and not row["task"]["checks"] for row in rows)
     spec = judge.JudgeSpec(options.judge_model, options.judge_script)
-    if spec.model == judge.SCRIPTED and spec.script is None:
-        raise HarnessError("--judge-model scripted needs --judge-script FILE (claims mapped to outcomes)")
-    if spec.api_key_env and not os.environ.get(spec.api_key_env):
+    if needs_judge or spec.model != judge.SCRIPTED or spec.script is not None:
+        judge.check(spec)  # a judge that cannot work is bad input even where no claim needs it
+    if needs_judge and spec.api_key_env and not os.environ.get(spec.api_key_env):
         raise HarnessError(
             f"--judge-model {spec.model}: set {spec.api_key_env} (the judge's API key), or choose "
             f"another judge with --judge-model"
@@ -136,7 +136,6 @@ def mcp_agent(request: TaskRequest) -> Solver:
         if request.agent is AgentKind.MODEL
         else agent_solver(request, suite=NAME, protocol="mcp", oracle=reference)
     )
-    system_prompt = SYSTEM_PROMPT_FILE.read_text()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if state.metadata.get("skip_reason"):
@@ -152,7 +151,7 @@ def mcp_agent(request: TaskRequest) -> Solver:
                 protocol="mcp",
                 oracle=reference,
                 extra_tools=list(tools.values()),
-                system_prompt=system_prompt,
+                system_prompt=SYSTEM_PROMPT,
             )
             return await agent(state, generate)
 
@@ -171,7 +170,6 @@ def build_task(request: TaskRequest) -> Task:
     if options.replay:
         grader = replay_scorer()
     else:
-        _check_judge(options, all_samples, request.agent)
         grader = mcp_atlas_scorer(options.judge_model, str(options.judge_script) if options.judge_script else None)
     return Task(
         name=NAME,
@@ -189,5 +187,6 @@ SUITE = SuiteDef(
     build_task=build_task,
     images=images,
     protocol="mcp",
+    system_prompt=SYSTEM_PROMPT,
     dataset_info=dataset_info,
 )
