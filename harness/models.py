@@ -84,9 +84,11 @@ def resolve(alias: str, *, script: Path | None = None, base_url: str | None = No
         raise HarnessError(
             f"--base-url {base_url!r}: expected an http:// or https:// URL, e.g. http://localhost:8000/v1"
         )
-    if script is not None and entries.get(alias, {}).get("kind") != "scripted":
-        raise HarnessError(f"--script is only for --model scripted, not {alias}")
     prefix, _, rest = alias.partition("/")
+    if script is not None and entries.get(alias, {}).get("kind") != "scripted":
+        if alias not in entries and not (prefix in _patterns() and rest):
+            raise choose("model", alias, known_aliases())
+        raise HarnessError(f"--script is only for --model scripted, not {alias}")
     if alias not in entries and prefix in _patterns() and rest:
         return _from_entry(
             alias, entries[prefix], inspect_model=f"{entries[prefix]['provider']}/{rest}", base_url=base_url

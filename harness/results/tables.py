@@ -310,7 +310,10 @@ def load(paths: Iterable[str | Path]) -> pd.DataFrame:
         try:
             calls[str(log)] = read_calls(str(log))
         except Exception as ex:
-            raise _unreadable(str(log), ex) from ex
+            bad = _first_unreadable([str(log)])
+            if bad is None:
+                raise  # a readable log: a bug here, not the user's file
+            raise _unreadable(*bad) from ex
     df = pd.DataFrame([_row(r, scorers, calls) for _, r in raw.iterrows()])
     df = df.sort_values("created", kind="stable").drop_duplicates(KEY, keep="last")
     return df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]
