@@ -111,26 +111,34 @@ def price_plan(model: ResolvedModel, req: EvalRequest) -> str | None:
     return plan
 
 
+def is_run_id(run_id: str | None) -> bool:
+    """A run directory's name (not a path, not `.` or `..`)."""
+    return bool(run_id) and Path(str(run_id)).name == run_id and run_id not in (".", "..")
+
+
+def _recorded(previous: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The model alias and suites a run's manifest records."""
+    return previous.get("model", {}).get("alias"), list(previous.get("suites", {}))
+
+
 def resume_defaults(run_id: str) -> tuple[str | None, list[str], dict[str, Any]]:
     """What a run was started with, from its manifest: model alias, suites, and the suite options that differ from
     the suites' defaults. `harness eval --resume RUN_ID` continues with these unless told otherwise."""
-    previous = manifest.read(runs_dir() / run_id) if run_id and Path(run_id).name == run_id else {}
-    recorded = previous.get("suites", {})
+    previous = manifest.read(runs_dir() / run_id) if is_run_id(run_id) else {}
     options: dict[str, Any] = {}
-    for name, info in recorded.items():
+    for name, info in previous.get("suites", {}).items():
         defaults = get_suite(name).options().model_dump(mode="json")
         options.update({k: v for k, v in (info.get("options") or {}).items() if k in defaults and defaults[k] != v})
-    return previous.get("model", {}).get("alias"), list(recorded), options
+    return (*_recorded(previous), options)
 
 
 def check_resumable(run_id: str, previous: dict[str, Any], alias: str, suites: list[str]) -> None:
     """A resumed run continues with the model and suites it was started with; anything else would mix runs."""
-    recorded_model = previous.get("model", {}).get("alias")
+    recorded_model, recorded_suites = _recorded(previous)
     if recorded_model and recorded_model != alias:
         raise HarnessError(
             f"--resume {run_id}: the run is of model {recorded_model}, not {alias}; pass --model {recorded_model}"
         )
-    recorded_suites = list(previous.get("suites", {}))
     if recorded_suites and sorted(recorded_suites) != sorted(suites):
         raise HarnessError(
             f"--resume {run_id}: the run is of suite(s) {','.join(recorded_suites)}, not {','.join(suites)}; "
@@ -151,7 +159,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     suites = expand_suites(req.suites)
     options = suite_options(model, suites, req.options)
 
-    if req.resume and (not req.run_id or Path(req.run_id).name != req.run_id or req.run_id in (".", "..")):
+    if req.resume and not is_run_id(req.run_id):
         raise HarnessError(f"--resume {req.run_id!r}: expected a run id, the name of a directory in {runs_dir()}")
     run_id = req.run_id or new_run_id(model.alias, suites)
     run_dir = runs_dir() / run_id

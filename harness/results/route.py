@@ -71,9 +71,9 @@ def signal_warnings(df: pd.DataFrame, signals: dict[str, str]) -> list[str]:
         if not signal.startswith("score_metadata:"):
             continue
         key = signal.split(":", 1)[1]
-        metas = [json.loads(m) for m in rows["score_metadata"] if isinstance(m, str) and m]
-        if not any(isinstance(m, dict) and key in m for m in metas):
-            found = sorted({k for m in metas if isinstance(m, dict) for k in m})
+        metas = _metadata(rows)
+        if not any(key in m for m in metas):
+            found = sorted({k for m in metas for k in m})
             out.append(
                 f"--signal {suite}={signal}: no {suite} attempt records score metadata key {key!r}, so every "
                 f"attempt uses clean_finish; keys present: {', '.join(found) or '(none)'}"
@@ -85,6 +85,12 @@ def _clean_finish(df: pd.DataFrame) -> pd.Series:
     return ~df["errored"].astype(bool) & df["limit"].isna()
 
 
+def _metadata(df: pd.DataFrame) -> list[dict]:
+    """Each attempt's score metadata ({} where it has none)."""
+    metas = [json.loads(text) if isinstance(text, str) and text else {} for text in df["score_metadata"]]
+    return [meta if isinstance(meta, dict) else {} for meta in metas]
+
+
 def signal_values(df: pd.DataFrame, signal: str) -> tuple[pd.Series, int]:
     """The success signal per attempt, and how many rows fell back to clean_finish (missing metadata key)."""
     clean = _clean_finish(df)
@@ -94,8 +100,7 @@ def signal_values(df: pd.DataFrame, signal: str) -> tuple[pd.Series, int]:
         return outcome(df) >= 1.0, 0
     key = signal.split(":", 1)[1]
     values, fallbacks = [], 0
-    for meta_text, fallback, errored in zip(df["score_metadata"], clean, df["errored"], strict=True):
-        meta = json.loads(meta_text) if isinstance(meta_text, str) and meta_text else {}
+    for meta, fallback, errored in zip(_metadata(df), clean, df["errored"], strict=True):
         if key in meta and meta[key] is not None and not errored:
             values.append(bool(meta[key]))
         else:
