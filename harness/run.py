@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness import images, manifest
+from harness import build_failures, images, manifest
 from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
@@ -173,10 +173,9 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
 
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
     images.require_engine()
-    builds = [s for specs in image_specs.values() for s in specs if isinstance(s, images.ImageBuild)]
     pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
     base = images.ensure_base()
-    built = images.ensure_built(builds)
+    built, failed = _build_images(image_specs)
     pulled = images.pull(pulls) if pulls else {}
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
@@ -204,6 +203,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "base": {base: images.image_id(base)},
             "built": {tag: images.image_id(tag) for tag in built},
             "pulled": pulled,
+            **({"failed": {tag: message.splitlines()[0] for tag, message in failed.items()}} if failed else {}),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
         "run": {
@@ -260,6 +260,22 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             f"continue with `harness eval --resume {run_id}` and the same options"
         )
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+
+
+def _build_images(image_specs: dict[str, list[images.ImageSpec]]) -> tuple[list[str], dict[str, str]]:
+    """Build every suite's images; (tags built, {tag: build log tail} of the failed builds a suite records)."""
+    build_failures.clear()
+    strict = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "stop" for s in specs]
+    built = images.ensure_built([s for s in strict if isinstance(s, images.ImageBuild)])
+    tolerant = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "record" for s in specs]
+    unique = {s.tag: s for s in tolerant if isinstance(s, images.ImageBuild) and s.tag not in built}
+    for spec in unique.values():
+        try:
+            built += images.ensure_built([spec])
+        except HarnessError as ex:
+            images.log(f"{spec.tag}: build failed; its tasks are recorded as infrastructure errors")
+            build_failures.record(spec.tag, str(ex))
+    return built, build_failures.failed()
 
 
 def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) -> dict[str, Any]:
