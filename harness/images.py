@@ -69,14 +69,19 @@ def image_id(ref: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def image_digest(ref: str) -> str | None:
-    """The registry digest of a pulled image (`repo@sha256:...`), falling back to the local id."""
+def registry_digest(ref: str) -> str | None:
+    """The registry digest of an image (`repo@sha256:...`), or None when it never came from a registry."""
     result = docker("image", "inspect", "--format", "{{json .RepoDigests}}", ref, check=False)
     if result.returncode == 0:
         digests = json.loads(result.stdout or "[]") or []
         if digests:
             return str(digests[0])
-    return image_id(ref)
+    return None
+
+
+def image_digest(ref: str) -> str | None:
+    """The registry digest of a pulled image (`repo@sha256:...`), falling back to the local id."""
+    return registry_digest(ref) or image_id(ref)
 
 
 def ca_bundle() -> Path | None:

@@ -176,6 +176,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
     base = images.ensure_base()
     built, failed = _build_images(image_specs)
+    local = {ref: image_id for ref in pulls if (image_id := images.image_id(ref))}  # present before pulling
     pulled = images.pull(pulls) if pulls else {}
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
@@ -202,7 +203,8 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "images": {
             "base": {base: images.image_id(base)},
             "built": {tag: images.image_id(tag) for tag in built},
-            "pulled": pulled,
+            "pulled": {ref: digest for ref, digest in pulled.items() if ref not in local},
+            "local": {ref: {"id": local[ref], "digest": images.registry_digest(ref)} for ref in local},
             **({"failed": {tag: message.splitlines()[0] for tag, message in failed.items()}} if failed else {}),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
