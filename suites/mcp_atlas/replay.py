@@ -295,17 +295,19 @@ def validate(options: Any) -> int:
     return 0 if not (verdicts["failed"] or verdicts["error"] or verdicts["data_missing"]) else 1
 
 
-def replay_parity(data_root: Path) -> str:
-    """One line for `make parity`: MCP-Atlas's shared sample rows replayed against our servers offline.
+def replay_parity(data_root: Path) -> tuple[str, str, list[str]]:
+    """`make parity`'s MCP-Atlas check: the shared sample rows replayed against our servers offline.
 
-    `data_root` holds `sample_tasks.csv` and `data/` (../shared/data/mcp-atlas); when it is absent the line says
-    the comparison was skipped and why. Only tasks whose every call ran and matched count as replayed in full.
+    `data_root` holds `sample_tasks.csv` and `data/` (../shared/data/mcp-atlas). Returns (status, line,
+    differences): `skipped` with the reason when the rows are absent; `different` when a task that ran differed
+    (or errored); else `identical`. The line counts tasks by verdict; only a task whose every call ran and
+    matched counts as replayed in full (skipped calls never do).
     """
     from suites.mcp_atlas.task import Options
 
     rows, data = data_root / "sample_tasks.csv", data_root / "data"
     if not rows.is_file() or not data.is_dir():
-        return f"mcp_atlas: skipped ({rows} or {data} not found)"
+        return "skipped", f"{rows} or {data} not found", []
     checks = replay(Options(data="full", tasks_file=rows, data_dir=data))
     verdicts: Counter[str] = Counter()
     for task in dict.fromkeys(c.task for c in checks):
@@ -313,4 +315,10 @@ def replay_parity(data_root: Path) -> str:
         verdicts["error" if any(c["status"] == "error" for c in mine) else task_verdict(mine)[0]] += 1
     total = sum(verdicts.values())
     rest = ", ".join(f"{v} {k}" for k, v in sorted(verdicts.items()) if k != "passed")
-    return f"mcp_atlas: {verdicts['passed']}/{total} sample rows replay fully offline with every call matching ({rest})"
+    line = f"{verdicts['passed']}/{total} sample rows replay fully offline, every call matching ({rest})"
+    differences = [
+        f"{c.task} #{c.index} {c.tool}: {c.status}: {c.detail}"
+        for c in checks
+        if c.status in ("differed", "unrecorded", "data_missing", "error")
+    ]
+    return ("different" if verdicts["failed"] or verdicts["error"] else "identical"), line, differences
