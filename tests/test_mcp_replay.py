@@ -67,6 +67,8 @@ def test_data_paths_of_a_call_and_its_server() -> None:
     assert data_paths(git) == ["/data/repos/storyteller"]
     assert data_paths(call("memory_read_graph", "{}")) == ["/data/repos/memory_mcp_server/memories-for-mcp.json"]
     assert recorded_ok(git) and not recorded_ok(call("git_git_log", "Error: /data/repos/x does not exist"))
+    listing = call("filesystem_list_directory", "[FILE] Top Movies.csv\n[DIR] repos", path="/data")
+    assert data_paths(listing) == ["/data", "/data/Top Movies.csv", "/data/repos"]
 
 
 def test_validate_never_says_ok_while_a_task_is_skipped(tmp_path) -> None:

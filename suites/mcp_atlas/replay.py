@@ -17,6 +17,7 @@ a task with skipped calls and nothing worse is `skipped`: listed with its reason
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -37,6 +38,8 @@ from suites.mcp_atlas.tools import connected_tools, normalise, run_calls
 SUITE = "mcp_atlas"
 STATUSES = ("match", "differed", "unrecorded", "data_missing", "skipped")
 DATA_ROOT = "/data"
+LISTED_ENTRY = re.compile(r"^\[(?:FILE|DIR)\] (.+?)\s*$", re.MULTILINE)
+"""An entry of a directory listing as filesystem and desktop-commander print it."""
 
 
 @dataclass
@@ -118,7 +121,8 @@ def recorded_ok(call: ToolCall) -> bool:
 
 
 def data_paths(call: ToolCall) -> list[str]:
-    """The /data paths a call names in its arguments, plus the files its server itself reads."""
+    """The /data paths a call names in its arguments, the entries its recorded listing of one such directory
+    showed, and the files its server itself reads."""
     found: list[str] = []
 
     def walk(value: Any) -> None:
@@ -132,6 +136,9 @@ def data_paths(call: ToolCall) -> list[str]:
                 walk(v)
 
     walk(call.arguments)
+    listed = [p for p in found if p == DATA_ROOT or p.startswith(DATA_ROOT + "/")]
+    if len(listed) == 1:  # a directory listing recorded upstream names the entries that were there
+        found += [f"{listed[0].rstrip('/')}/{m.group(1)}" for m in LISTED_ENTRY.finditer(call.output or "")]
     found += catalog().servers[split_tool(call.name)[0]].data_paths
     return list(dict.fromkeys(found))
 
