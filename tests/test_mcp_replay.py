@@ -49,7 +49,8 @@ def checks(*statuses: str) -> list[dict]:
         (("match", "skipped", "skipped", "skipped"), "skipped"),  # one ran, three skipped: never a pass
         (("match", "differed", "skipped"), "failed"),
         (("match", "unrecorded"), "failed"),
-        (("data_missing", "match"), "data_missing"),
+        (("data_missing", "match", "skipped"), "data_missing"),
+        (("data_missing", "differed"), "failed"),  # a difference missing data does not explain
         ((), "failed"),  # the no-op replays nothing
     ],
 )

@@ -10,8 +10,9 @@ normalisation. Each call ends as one of `STATUSES`:
 - `data_missing`: it differed and a /data path it names (or its server reads) is absent here: the data given
   with --data-dir is incomplete, an infrastructure error, not a difference of the servers;
 - `skipped`: its server cannot run here (the reason).
-A task passes only when every call ran and matched. Calls differing, unrecorded or missing data fail or flag it;
-a task with skipped calls and nothing worse is `skipped`: listed with its reasons, neither passed nor failed.
+A task passes only when every call ran and matched. A call that differed or was unrecorded fails it; else missing
+data makes it an infrastructure error naming the paths; a task with skipped calls and nothing worse is `skipped`:
+listed with its reasons, neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -201,11 +202,11 @@ def task_verdict(checks: list[dict[str, Any]]) -> tuple[str, str]:
     """(`passed` | `failed` | `data_missing` | `skipped`, why) for one task's checks."""
     n = counts(checks)
     summary = ", ".join(f"{v} {k}" for k, v in n.items() if v) or "nothing replayed"
+    if n["differed"] or not n["replayed"]:  # a difference missing data cannot explain fails the task
+        return "failed", summary
     if n["data_missing"]:
         paths = sorted({c["detail"].split(" absent")[0] for c in checks if c["status"] == "data_missing"})
         return "data_missing", f"incomplete /data: {'; '.join(paths)} ({summary})"
-    if n["differed"] or not n["replayed"]:
-        return "failed", summary
     if n["skipped"]:
         reasons = sorted({c["detail"] for c in checks if c["status"] == "skipped"})
         return "skipped", f"{summary}; not replayed: {'; '.join(reasons)}"
