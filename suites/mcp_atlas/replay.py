@@ -205,8 +205,9 @@ def task_verdict(checks: list[dict[str, Any]]) -> tuple[str, str]:
     if n["differed"] or not n["replayed"]:  # a difference missing data cannot explain fails the task
         return "failed", summary
     if n["data_missing"]:
-        paths = sorted({c["detail"].split(" absent")[0] for c in checks if c["status"] == "data_missing"})
-        return "data_missing", f"incomplete /data: {'; '.join(paths)} ({summary})"
+        named = [c["detail"].split(" absent")[0].split(", ") for c in checks if c["status"] == "data_missing"]
+        paths = sorted({p for names in named for p in names})
+        return "data_missing", f"incomplete /data, absent: {', '.join(paths)} ({summary})"
     if n["skipped"]:
         reasons = sorted({c["detail"] for c in checks if c["status"] == "skipped"})
         return "skipped", f"{summary}; not replayed: {'; '.join(reasons)}"
