@@ -15,6 +15,7 @@
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
   `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
+A suite may add columns from its score metadata (`SuiteDef.attempt_columns`, e.g. Terminal-Bench's `trial_error`).
 
 `summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
 them as CSV and Parquet into the run directory.
