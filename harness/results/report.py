@@ -229,7 +229,7 @@ def errored_attempts(df: pd.DataFrame) -> list[str]:
             "model": rows["model"],
             "task": rows["task"],
             "epoch": rows["epoch"],
-            "error": trial_error[rows.index].fillna(rows["error_class"]),
+            "error": trial_error[rows.index].astype(object).fillna(rows["error_class"].astype(object)),
             "counts": ~rows["errored"],
             "score": rows["score"].map(lambda x: "n/a" if pd.isna(x) else f"{x:g}"),
         }
