@@ -100,3 +100,10 @@ def test_validate_never_says_ok_while_a_task_is_skipped(tmp_path) -> None:
     assert "- b: osm needs the internet" in text and ": OK" not in text
     failing = _table(pd.DataFrame([row("a", False)]), expect_pass=True)
     assert Validation("oracle", tmp_path, failing, bool(failing["ok"].all())).word == "FAILED"
+
+
+def test_replay_parity_skips_with_the_reason_without_the_shared_rows(tmp_path) -> None:
+    from suites.mcp_atlas.replay import replay_parity
+
+    status, line, differences = replay_parity(tmp_path / "mcp-atlas")
+    assert status == "skipped" and "sample_tasks.csv" in line and differences == []
