@@ -52,6 +52,7 @@ def checks(*statuses: str) -> list[dict]:
         (("data_missing", "match", "skipped"), "data_missing"),
         (("data_missing", "differed"), "failed"),  # a difference missing data does not explain
         ((), "failed"),  # the no-op replays nothing
+        (("skipped",), "skipped"),  # no call could run (replay() reports such a task as one skipped entry)
     ],
 )
 def test_a_task_passes_only_when_every_call_ran_and_matched(statuses, verdict) -> None:

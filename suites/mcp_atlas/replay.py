@@ -202,8 +202,8 @@ def task_verdict(checks: list[dict[str, Any]]) -> tuple[str, str]:
     """(`passed` | `failed` | `data_missing` | `skipped`, why) for one task's checks."""
     n = counts(checks)
     summary = ", ".join(f"{v} {k}" for k, v in n.items() if v) or "nothing replayed"
-    if n["differed"] or not n["replayed"]:  # a difference missing data cannot explain fails the task
-        return "failed", summary
+    if n["differed"] or not (n["replayed"] or n["skipped"]):  # a difference missing data cannot explain, or
+        return "failed", summary  # nothing replayed at all (the no-op), fails the task
     if n["data_missing"]:
         named = [c["detail"].split(" absent")[0].split(", ") for c in checks if c["status"] == "data_missing"]
         paths = sorted({p for names in named for p in names})
