@@ -10,7 +10,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler bound to the current `sys.stderr` (pytest's capture, a redirected CLI) at each record."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.setStream(sys.stderr)
+        self.stream = sys.stderr  # not setStream: it flushes the previous stream, which may be closed
         super().emit(record)
 
 
