@@ -172,12 +172,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         check_resumable(run_id, previous, model.alias, suites)
 
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
-    images.require_engine()
-    pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
-    base = images.ensure_base()
-    built, failed = _build_images(image_specs)
-    local = {ref: image_id for ref in pulls if (image_id := images.image_id(ref))}  # present before pulling
-    pulled = images.pull(pulls) if pulls else {}
+    refs = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
+    local = {ref: image_id for ref in refs if (image_id := images.image_id(ref))}  # present before pulling
+    base, built, pulled = images.prepare(_stopping(image_specs))
+    built, failed = _build_recording_failures(image_specs, built)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()
@@ -264,14 +262,26 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
 
 
-def _build_images(image_specs: dict[str, list[images.ImageSpec]]) -> tuple[list[str], dict[str, str]]:
-    """Build every suite's images; (tags built, {tag: build log tail} of the failed builds a suite records)."""
+def _stopping(image_specs: dict[str, list[images.ImageSpec]]) -> list[images.ImageSpec]:
+    """Every pull, and the builds of suites whose failed build stops the run."""
+    return [
+        s
+        for name, specs in image_specs.items()
+        for s in specs
+        if isinstance(s, images.ImagePull) or get_suite(name).build_failures == "stop"
+    ]
+
+
+def _build_recording_failures(
+    image_specs: dict[str, list[images.ImageSpec]], built: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Build the images of suites that record a failed build (harness.build_failures) one by one; returns every
+    tag built and {tag: build log tail} of the failed ones."""
     build_failures.clear()
-    strict = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "stop" for s in specs]
-    built = images.ensure_built([s for s in strict if isinstance(s, images.ImageBuild)])
-    tolerant = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "record" for s in specs]
-    unique = {s.tag: s for s in tolerant if isinstance(s, images.ImageBuild) and s.tag not in built}
-    for spec in unique.values():
+    recording = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "record" for s in specs]
+    todo = {s.tag: s for s in recording if isinstance(s, images.ImageBuild) and s.tag not in built}
+    built = list(built)
+    for spec in todo.values():
         try:
             built += images.ensure_built([spec])
         except HarnessError as ex:
