@@ -98,14 +98,19 @@ def image_id(ref: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def image_digest(ref: str) -> str | None:
-    """The registry digest of a pulled image (`repo@sha256:...`), falling back to the local id."""
+def registry_digest(ref: str) -> str | None:
+    """The registry digest of an image (`repo@sha256:...`), or None when it never came from a registry."""
     result = docker("image", "inspect", "--format", "{{json .RepoDigests}}", ref, check=False)
     if result.returncode == 0:
         digests = json.loads(result.stdout or "[]") or []
         if digests:
             return str(digests[0])
-    return image_id(ref)
+    return None
+
+
+def image_digest(ref: str) -> str | None:
+    """The registry digest of a pulled image (`repo@sha256:...`), falling back to the local id."""
+    return registry_digest(ref) or image_id(ref)
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,9 @@ ImageSpec = ImageBuild | ImagePull
 
 
 def context_hash(spec: ImageBuild) -> str:
-    """Hash of everything that decides the image: files, Dockerfile path, build args and the base image id."""
+    """Hash of everything that decides the image: files, Dockerfile (also outside the context), build args, the
+    base image id, and the resolved local id of every other image the Dockerfile builds FROM or copies --from
+    (so a changed upstream image gives a new tag instead of reusing the old build)."""
     digest = hashlib.sha256()
     root = spec.context
     if not root.is_dir():
@@ -271,10 +278,41 @@ def context_hash(spec: ImageBuild) -> str:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(json.dumps([spec.dockerfile, sorted(spec.build_args.items())]).encode())
     digest.update((_base_id_cached() or "").encode())
+    dockerfile = root / spec.dockerfile
+    if dockerfile.is_file():
+        if not dockerfile.resolve().is_relative_to(root.resolve()):
+            digest.update(b"dockerfile\0" + dockerfile.read_bytes())
+        for ref in from_images(dockerfile.read_text(errors="replace"), spec.build_args):
+            if ref != BASE_IMAGE:  # its id is hashed above for every image (keeps harness tags stable)
+                digest.update(f"from\0{ref}\0{image_id(ref) or 'absent'}\0".encode())
     if spec.inject_ca:
         bundle = ca_bundle()
         digest.update(bundle.read_bytes() if bundle else b"")
     return digest.hexdigest()[:12]
+
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE | re.MULTILINE)
+_COPY_FROM = re.compile(r"^\s*(?:COPY|ADD)\s+.*?--from=(\S+)", re.IGNORECASE | re.MULTILINE)
+_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.IGNORECASE | re.MULTILINE)
+
+
+def from_images(dockerfile: str, build_args: dict[str, str]) -> list[str]:
+    """The images a Dockerfile builds FROM or copies --from (build args and ARG defaults substituted; stage
+    names, stage numbers and `scratch` left out), in order of appearance."""
+    args = {m.group(1): m.group(2) or "" for m in _ARG.finditer(dockerfile)} | build_args
+
+    def expand(ref: str) -> str:
+        return re.sub(r"\$\{?([A-Za-z_]\w*)\}?", lambda m: args.get(m.group(1), ""), ref.strip("\"'"))
+
+    stages: set[str] = set()
+    refs: list[str] = []
+    for match in sorted([*_FROM.finditer(dockerfile), *_COPY_FROM.finditer(dockerfile)], key=lambda m: m.start()):
+        ref = expand(match.group(1))
+        if ref.lower() not in stages and ref.lower() != "scratch" and not ref.isdigit():
+            refs.append(ref)
+        if match.re is _FROM and match.group(2):
+            stages.add(match.group(2).lower())
+    return list(dict.fromkeys(refs))
 
 
 _BASE_ID: list[str | None] = []

@@ -1,9 +1,11 @@
 """The run manifest, `results/runs/<id>/manifest.json`: everything needed to say what exactly was measured.
 
 Sections: versions; model (alias, provider model id, endpoint, settings, price plan, every `response.model`
-seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (ids and
-digests); policy (parameters and hash); run settings (epochs, seed, concurrency, cost cap, command line);
-timing; and, once the run ends, samples, cost (from the samples table) and the guard's stop reason.
+seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (base and
+built ids; pulled images with their registry digests; images that were already present locally apart, with their
+local id and a registry digest where one exists; failed builds a suite recorded); policy (parameters and hash);
+run settings (epochs, seed, concurrency, cost cap, command line); timing; and, once the run ends, samples, cost
+(from the samples table) and the guard's stop reason.
 """
 
 from __future__ import annotations

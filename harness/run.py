@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness import images, manifest
+from harness import build_failures, images, manifest
 from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
@@ -171,8 +171,11 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     if req.resume:
         check_resumable(run_id, previous, model.alias, suites)
 
-    image_specs = [spec for name, opts in options.items() for spec in get_suite(name).images(opts)]  # validates data
-    base, built, pulled = images.prepare(image_specs)
+    image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
+    refs = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
+    local = {ref: image_id for ref in refs if (image_id := images.image_id(ref))}  # present before pulling
+    base, built, pulled = images.prepare(_stopping(image_specs))
+    built, failed = _build_recording_failures(image_specs, built)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()
@@ -198,7 +201,9 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "images": {
             "base": {base: images.image_id(base)},
             "built": {tag: images.image_id(tag) for tag in built},
-            "pulled": pulled,
+            "pulled": {ref: digest for ref, digest in pulled.items() if ref not in local},
+            "local": {ref: {"id": local[ref], "digest": images.registry_digest(ref)} for ref in local},
+            **({"failed": {tag: message.splitlines()[0] for tag, message in failed.items()}} if failed else {}),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
         "run": {
@@ -255,6 +260,34 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             f"continue with `harness eval --resume {run_id}` and the same options"
         )
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+
+
+def _stopping(image_specs: dict[str, list[images.ImageSpec]]) -> list[images.ImageSpec]:
+    """Every pull, and the builds of suites whose failed build stops the run."""
+    return [
+        s
+        for name, specs in image_specs.items()
+        for s in specs
+        if isinstance(s, images.ImagePull) or get_suite(name).build_failures == "stop"
+    ]
+
+
+def _build_recording_failures(
+    image_specs: dict[str, list[images.ImageSpec]], built: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Build the images of suites that record a failed build (harness.build_failures) one by one; returns every
+    tag built and {tag: build log tail} of the failed ones."""
+    build_failures.clear()
+    recording = [s for name, specs in image_specs.items() if get_suite(name).build_failures == "record" for s in specs]
+    todo = {s.tag: s for s in recording if isinstance(s, images.ImageBuild) and s.tag not in built}
+    built = list(built)
+    for spec in todo.values():
+        try:
+            built += images.ensure_built([spec])
+        except HarnessError as ex:
+            images.log(f"{spec.tag}: build failed; its tasks are recorded as infrastructure errors")
+            build_failures.record(spec.tag, str(ex))
+    return built, build_failures.failed()
 
 
 def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) -> dict[str, Any]:

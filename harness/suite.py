@@ -83,6 +83,13 @@ class SuiteDef:
     """Dataset id, revision and digest for the manifest."""
     after_run: Callable[[Path, Any], None] | None = None
     """Called with the run directory and the options after the results tables are written (suite exports)."""
+    attempt_columns: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """Extra columns of the results table (harness.results) from one attempt's score metadata, e.g.
+    Terminal-Bench's Harbor error class; `harness report` lists every attempt with a `trial_error`."""
+    build_failures: Literal["stop", "record"] = "stop"
+    """A failed image build: `stop` the run (one-line error), or `record` it (harness.build_failures) and go on,
+    the suite scoring the samples that need the image as infrastructure errors (Harbor's per-trial environment
+    error)."""
 
     def scaffold_hash(self) -> str:
         """The hash of the scaffold as this suite's model experiences it (its own system prompt included)."""

@@ -8,6 +8,7 @@ this module prints the per-task table and the totals and says whether the suite 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,23 @@ EXPECT_PASS = {"oracle": True, "noop": False}
 
 @dataclass(frozen=True)
 class Validation:
-    """One validation run: which agent, where its run directory is, the per-task rows, and the verdict."""
+    """One validation run: which agent, where its run directory is, the per-task rows, and the verdict.
+
+    `ok`: no task that ran scored against expectation (skipped tasks do not fail validation); `complete`: no
+    task was skipped, so the suite is validated only when both hold (a skipped task is never reported as OK).
+    """
 
     agent: str
     run_dir: Path
     table: pd.DataFrame
     ok: bool
+    complete: bool = True
+
+    @property
+    def word(self) -> str:
+        if not self.ok:
+            return "FAILED"
+        return "OK" if self.complete else "INCOMPLETE"
 
 
 def agents_for(solver: str) -> list[str]:
@@ -46,6 +58,8 @@ def _table(df: pd.DataFrame, expect_pass: bool) -> pd.DataFrame:
         infra = r.get("infra_error") if isinstance(r.get("infra_error"), str) else None
         passed = bool(r.get("passed")) if r.get("passed") is not None and not pd.isna(r.get("passed")) else False
         strict = r.get("strict")
+        meta = json.loads(r["score_metadata"]) if isinstance(r.get("score_metadata"), str) else {}
+        skipped = bool(meta.get("skipped"))
         rows.append(
             {
                 "task": r["task"],
@@ -55,10 +69,13 @@ def _table(df: pd.DataFrame, expect_pass: bool) -> pd.DataFrame:
                 "strict": None if strict is None or pd.isna(strict) else bool(strict),
                 "infra_error": infra,
                 "error": str(r["error"])[:60] if failed else None,
-                "ok": passed == expect_pass and not infra and not failed,
+                "skipped": skipped,
+                "skip_reason": (meta.get("skip_reason") or infra or "skipped") if skipped else None,
+                "ok": None if skipped else passed == expect_pass and not infra and not failed,
             }
         )
-    return pd.DataFrame(rows, columns=["task", "epoch", "expected", "passed", "strict", "infra_error", "error", "ok"])
+    columns = ["task", "epoch", "expected", "passed", "strict", "infra_error", "error", "skipped", "skip_reason", "ok"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def validate(
@@ -81,7 +98,9 @@ def validate(
             )
         )
         table = _table(load([outcome.run_dir / "logs"]), EXPECT_PASS[agent])
-        results.append(Validation(agent, outcome.run_dir, table, bool(len(table)) and bool(table["ok"].all())))
+        ran = table[~table["skipped"].astype(bool)]
+        ok = bool(len(table)) and bool(ran["ok"].astype(bool).all())
+        results.append(Validation(agent, outcome.run_dir, table, ok, complete=bool(len(ran) == len(table))))
     return results
 
 
@@ -91,12 +110,18 @@ def render(results: list[Validation]) -> str:
     for v in results:
         expect = EXPECT_PASS[v.agent]
         out.append(f"## {v.agent} (every task must {'pass' if expect else 'fail'})\n")
-        out.append(v.table.to_markdown(index=False) if not v.table.empty else "(no samples)")
+        shown = v.table.drop(columns=["skip_reason"])
+        out.append(shown.to_markdown(index=False) if not v.table.empty else "(no samples)")
         passed = int(v.table["passed"].sum()) if not v.table.empty else 0
-        infra = int(v.table["infra_error"].notna().sum()) if not v.table.empty else 0
+        skipped = v.table[v.table["skipped"].astype(bool)] if not v.table.empty else v.table
+        infra = int(v.table["infra_error"].notna().sum()) - len(skipped) if not v.table.empty else 0
+        ran = len(v.table) - len(skipped)
         out.append(
-            f"\n{v.agent}: {passed}/{len(v.table)} passed, {infra} infrastructure errors; expected "
-            f"{len(v.table) if expect else 0}/{len(v.table)}: {'OK' if v.ok else 'FAILED'}"
-            f"  (run directory: {v.run_dir})\n"
+            f"\n{v.agent}: {passed}/{ran} passed, {infra} infrastructure errors, {len(skipped)} skipped; expected "
+            f"{ran if expect else 0}/{ran}: {v.word}  (run directory: {v.run_dir})\n"
         )
+        if len(skipped):
+            out.append("skipped (not validated):")
+            out += [f"- {t}: {why}" for t, why in zip(skipped["task"], skipped["skip_reason"], strict=True)]
+            out.append("")
     return "\n".join(out)

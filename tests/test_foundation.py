@@ -72,3 +72,33 @@ def test_second_image_build_does_nothing(docker_engine, capsys) -> None:
     err = capsys.readouterr().err
     assert err.count("is up to date; nothing to do") == len(specs)
     assert "building" not in err
+
+
+def test_from_images_are_read_with_args_and_without_stages() -> None:
+    text = (
+        "ARG BASE=example.org/tb/base:1\nFROM ${BASE} AS build\nRUN make\n"
+        "FROM --platform=linux/amd64 python:3.13-slim\nCOPY --from=build /out /out\n"
+        "COPY --from=example.org/tools:2 /bin/tool /bin/\nFROM scratch\n"
+    )
+    assert images.from_images(text, {}) == ["example.org/tb/base:1", "python:3.13-slim", "example.org/tools:2"]
+    assert images.from_images(text, {"BASE": "mine:2"})[0] == "mine:2"
+
+
+def test_a_changed_from_image_gives_a_new_content_tag(docker_engine, tmp_path) -> None:
+    # a task image FROM another local image: when that image changes, its tag changes, so the stale build is not
+    # reused ("up to date; nothing to do") with the old base underneath
+    base_ref = "harness-test-from-base:latest"
+    (tmp_path / "base").mkdir()
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "Dockerfile").write_text(f"FROM {base_ref}\nRUN cat /marker\n")
+    child = images.ImageBuild(name="harness-test-from-child", context=tmp_path / "child")
+    tags = []
+    try:
+        for marker in ("one", "two"):
+            (tmp_path / "base" / "Dockerfile").write_text(f"FROM {images.BASE_IMAGE}\nRUN echo {marker} > /marker\n")
+            images.docker("build", "-q", "-t", base_ref, str(tmp_path / "base"))
+            tags.append(child.tag)
+        assert tags[0] != tags[1]
+        assert child.tag == tags[1]  # stable while nothing changes
+    finally:
+        images.docker("image", "rm", "-f", base_ref, check=False)

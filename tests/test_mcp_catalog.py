@@ -67,3 +67,31 @@ def test_tool_names_map_explicitly() -> None:
     ]:
         with pytest.raises(HarnessError, match=message):
             split_tool(bad)
+
+
+def test_every_keyless_offline_server_is_installed_or_says_why_not() -> None:
+    for name, server in catalog().servers.items():
+        if server.retired or server.keys or server.network:
+            continue
+        # mcp-code-executor runs offline upstream, but its npm package is not served to this machine
+        assert server.installed or "404" in server.note, name
+    assert "pandas==2.3.1" in catalog().servers["mcp-code-executor"].note  # upstream's pins, for when it can be
+
+
+def test_volatile_declarations_name_real_tools(tmp_path, monkeypatch) -> None:
+    from suites.mcp_atlas import catalog as catalog_module
+
+    text = catalog_module.CATALOG_FILE.read_text()
+    bad = tmp_path / "servers.toml"
+    bad.write_text(
+        text.replace(
+            "[servers.desktop-commander.volatile.get_usage_stats]", "[servers.desktop-commander.volatile.get_usage]"
+        )
+    )
+    monkeypatch.setattr(catalog_module, "CATALOG_FILE", bad)
+    catalog_module.catalog.cache_clear()
+    try:
+        with pytest.raises(HarnessError, match=r"volatile\.get_usage: the server has no such"):
+            catalog_module.catalog()
+    finally:
+        catalog_module.catalog.cache_clear()

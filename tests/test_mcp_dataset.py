@@ -77,7 +77,20 @@ def test_python_literal_fields_parse(shared_data, tmp_path) -> None:
     [
         ("ENABLED_TOOLS", '["filesystem_read_file", ', "field ENABLED_TOOLS is malformed"),
         ("TRAJECTORY", '[{"role": "assistant"', "field TRAJECTORY is malformed"),
-        ("TRAJECTORY", '{"role": "assistant"}', "field TRAJECTORY is not a list"),
+        ("TRAJECTORY", '{"role": "assistant"}', "field TRAJECTORY is malformed (a dict, not a list"),
+        ("TRAJECTORY", "", "field TRAJECTORY is empty"),
+        (
+            "ENABLED_TOOLS",
+            "filesystem_read_file, calculator_calculate",
+            "field ENABLED_TOOLS is malformed (not a JSON or Python-literal list: 'filesystem_read_file, calc",
+        ),
+        ("ENABLED_TOOLS", '["osm-mcp-server_teleport"]', "osm-mcp-server (pypi:osm-mcp-server==0.1.1) has no tool"),
+        (
+            "TRAJECTORY",
+            '[{"role": "assistant", "tool_calls": [{"id": "c7", "function": {"name": "calculator_calculate", '
+            '"arguments": "[1, 2]"}}]}]',
+            "call c7 (calculator_calculate): arguments must be a JSON object, not list",
+        ),
         ("GTFA_CLAIMS", "['a claim', 'unterminated]", "field GTFA_CLAIMS is malformed"),
         ("GTFA_CLAIMS", "", "holds no claims"),
         ("PROMPT", "", "field PROMPT is empty"),

@@ -52,7 +52,7 @@ def sample_scores(run_dir: Path) -> dict[str, dict]:
                 "value": score.value,
                 "error": s.error,
                 **(score.metadata or {}),
-                "mismatches": [c for c in s.metadata.get("replay", []) if c["status"] == "mismatch"],
+                "mismatches": [c for c in s.metadata.get("replay", []) if c["status"] != "match"],
             }
     return out
 

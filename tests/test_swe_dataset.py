@@ -134,3 +134,17 @@ def test_all_500_real_rows_load_and_build_a_test_spec(shared_data: Path) -> None
     )
     opts = parse_options(SUITE, {"data": "full", "dataset": str(shared_data / VERIFIED), "repo": "sympy/sympy"})
     assert len(instances(opts)) == 75
+
+
+def test_a_dataset_file_is_named_in_the_task_header_and_manifest_options(tmp_path: Path) -> None:
+    from harness.run import _task_args
+
+    rows = tmp_path / "mine.jsonl"
+    rows.write_text(dataset.FIXTURES_FILE.read_text())
+    opts = parse_options(SUITE, {"data": "sample", "dataset": str(rows)})
+    assert opts.data == str(rows.resolve()) and _task_args(opts)["data"] == str(rows.resolve())
+    assert opts.model_dump()["data"] == str(rows.resolve())  # the manifest's options
+    assert dataset_info(opts)["kind"] == "file" and len(instances(opts)) == len(instances(Options()))
+    assert parse_options(SUITE, {}).data == "sample"
+    with pytest.raises(HarnessError, match="--data elsewhere: expected sample or full"):
+        parse_options(SUITE, {"data": "elsewhere"})

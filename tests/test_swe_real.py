@@ -77,8 +77,8 @@ def test_real_sympy_row_gold_resolves_and_empty_does_not(sympy_image, shared_dat
     args = ["--data", "full", "--dataset", str(shared_data / VERIFIED), "--instance-ids", INSTANCE]
     assert main(["validate", "swe_verified", *args, "--display", "none"]) == 0
     out = capsys.readouterr().out
-    assert "oracle: 1/1 passed, 0 infrastructure errors; expected 1/1: OK" in out
-    assert "noop: 0/1 passed, 0 infrastructure errors; expected 0/1: OK" in out
+    assert "oracle: 1/1 passed, 0 infrastructure errors, 0 skipped; expected 1/1: OK" in out
+    assert "noop: 0/1 passed, 0 infrastructure errors, 0 skipped; expected 0/1: OK" in out
 
     gold_dir, empty_dir = sorted((results_dir / "runs").iterdir(), key=lambda p: "noop" in p.name)
     gold = scores(gold_dir)
@@ -89,7 +89,10 @@ def test_real_sympy_row_gold_resolves_and_empty_does_not(sympy_image, shared_dat
     assert meta["base_found"] is False  # the stand-in's history lacks base_commit: the diff base is its HEAD
     assert "test_immutable ok" in meta["test_output"]
     manifest = json.loads((gold_dir / "manifest.json").read_text())
-    assert manifest["images"]["pulled"][sympy_image]  # the image's digest (here: its local id) is recorded
+    # the stand-in was built here, not pulled: recorded as local, with its id and no registry digest
+    assert sympy_image not in manifest["images"]["pulled"]
+    assert manifest["images"]["local"][sympy_image] == {"id": images.image_id(sympy_image), "digest": None}
+    assert manifest["suites"]["swe_verified"]["options"]["data"] == str((shared_data / VERIFIED).resolve())
     prediction = json.loads((gold_dir / "swe_verified" / "predictions.jsonl").read_text())
     assert prediction["instance_id"] == INSTANCE and "+    __slots__ = ()" in prediction["model_patch"]
 

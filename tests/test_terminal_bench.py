@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from harness.suite import parse_options
 from suites.terminal_bench import sandbox
 from suites.terminal_bench.dataset import SAMPLES_DIR, load_task, load_tasks, tree_digest
 from suites.terminal_bench.oracle import solution_env
-from suites.terminal_bench.report import Report, clustered_ci
 from suites.terminal_bench.rewards import RewardError, error_policy, parse_reward
 from suites.terminal_bench.scorer import verifier_command
-from suites.terminal_bench.task import SUITE, Options, dataset_info, images, tasks, trial_metadata
+from suites.terminal_bench.task import SUITE, Options, attempt_columns, dataset_info, images, tasks, trial_metadata
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terminal_bench"
 
@@ -233,6 +231,26 @@ def test_tb1_compose_template_fields_are_dropped() -> None:
     assert main["command"] == ["tail", "-f", "/dev/null"]
 
 
+def test_tb1_client_volumes_are_dropped_as_harbor_mapper_does(tmp_path: Path) -> None:
+    # the livecodebenchpro adapter's TB1 tasks mount the task directory into the client (`./:/app`); Harbor's
+    # TerminalBenchMapper rebuilds the main service without the client's volumes, so the task runs, unmounted
+    path = copy_task(tmp_path, "tb1-csv-total")
+    compose = path / "docker-compose.yaml"
+    compose.write_text(compose.read_text() + "      - ./:/app\n")
+    main = dump(load_task(path))["services"]["default"]
+    assert "volumes" not in main
+    # a Harbor task's main service still may not mount the host writable
+    harbor = copy_task(tmp_path / "h", "kv-sidecar")
+    kv_compose = harbor / "environment" / "docker-compose.yaml"
+    kv_compose.write_text(
+        kv_compose.read_text().replace(
+            '      KV_PORT: "7070"\n', '      KV_PORT: "7070"\n    volumes:\n      - ./:/app\n'
+        )
+    )
+    with pytest.raises(HarnessError, match="must be read-only"):
+        sandbox.compose(load_task(harbor))
+
+
 @pytest.mark.parametrize(
     ("service", "addition", "expected"),
     [
@@ -309,35 +327,49 @@ def test_solution_env_resolves_host_variables_but_never_secrets(tmp_path: Path, 
         solution_env(load_task(path))
 
 
-# --- scoring: both denominators and the clustered CI -----------------------------------------------------------
+# --- results: one pipeline (harness/results) with the suite's columns ------------------------------------------
 
 
-def test_clustered_ci_with_one_trial_per_task_is_the_ordinary_standard_error() -> None:
-    values = pd.Series([1.0, 0.0, 1.0, 1.0])
-    mean, low, high = clustered_ci(values, pd.Series(list("abcd")))
-    se = values.std(ddof=1) / math.sqrt(4)
-    assert mean == 0.75 and high - mean == pytest.approx(1.959964 * se, rel=1e-5)
-    assert low == pytest.approx(2 * mean - high)
+def test_trial_errors_reach_the_one_results_pipeline() -> None:
+    from harness.results.report import errored_attempts
+    from harness.results.tables import group_summary
 
-
-def test_report_counts_errors_both_ways_and_lists_them() -> None:
     rows = [
-        ("a", 1, 1.0, None, True),
-        ("a", 2, 0.0, None, True),
-        ("b", 1, 1.0, "AgentTimeoutError", True),
-        ("b", 2, None, "VerifierTimeoutError", False),
-        ("c", 1, None, "SampleError", False),
-        ("c", 2, 1.0, None, True),
+        ("a", 1, 1.0, None, None),
+        ("a", 2, 0.0, None, None),
+        ("b", 1, 1.0, None, "AgentTimeoutError"),
+        ("b", 2, 0.0, "VerifierTimeoutError", "VerifierTimeoutError"),
+        ("c", 1, 0.0, "EnvironmentBuildError", "EnvironmentBuildError"),
+        ("c", 2, 1.0, None, None),
     ]
-    trials = pd.DataFrame(
+    df = pd.DataFrame(
         [
-            {"task": t, "epoch": e, "reward": r, "error_class": c, "reward_counts": k, "message": None}
-            for t, e, r, c, k in rows
+            {
+                "suite": "terminal_bench",
+                "model": "oracle",
+                "task": t,
+                "epoch": e,
+                "score": r,
+                "passed": r == 1.0,
+                "strict": None,
+                "infra_error": infra,
+                "error_class": infra,
+                "errored": infra is not None,
+                "limit": None,
+                "retries": 0,
+                "cost_usd": 0.0,
+                "judge_cost_usd": 0.0,
+                "total_tokens": 0,
+                "total_time": 1.0,
+                **attempt_columns({"trial_error": trial, "agent_timed_out": trial == "AgentTimeoutError"}),
+            }
+            for t, e, r, infra, trial in rows
         ]
     )
-    report = Report(trials)
-    summary = report.summary().set_index("trials")
-    assert summary.loc[6, "mean_reward"] == pytest.approx(3 / 6)
-    assert summary.loc[4, "mean_reward"] == pytest.approx(3 / 4)
-    assert list(report.errored["error_class"]) == ["AgentTimeoutError", "VerifierTimeoutError", "SampleError"]
-    assert "3 tasks x 2 trials = 6 trials; 2 without a reward; 1 agent timeouts" in report.render()
+    figures = group_summary(df)
+    assert figures["score"] == pytest.approx(3 / 6) and figures["score_valid"] == pytest.approx(3 / 4)
+    assert 0.0 <= figures["ci_low"] <= figures["score"] <= figures["ci_high"] <= 1.0  # one interval method
+    text = "\n".join(errored_attempts(df))
+    for line in ("| b      |       1 | AgentTimeoutError", "VerifierTimeoutError", "EnvironmentBuildError"):
+        assert line.split("|")[-1].strip() in text
+    assert text.count("| terminal_bench") == 3

@@ -4,6 +4,7 @@ program, a forged reward, agent and verifier timeouts, broken verifiers, fresh t
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from inspect_ai.log import read_eval_log
 from harness import images
 from harness.errors import HarnessError
 from harness.results import load, summary
+from harness.results.report import render as render_report
 from harness.run import EvalRequest, run_eval
 from harness.validate import render, validate
-from suites.terminal_bench.report import report
+from suites.terminal_bench.dataset import SAMPLES_DIR
 from suites.terminal_bench.task import Options, tasks
 
 pytestmark = pytest.mark.docker
@@ -33,12 +35,13 @@ def test_every_sample_validates_oracle_one_noop_zero(docker_engine, results_dir)
     names = {t.name: t.format for t in tasks(Options())}
     assert set(oracle.table["task"]) == set(noop.table["task"]) == set(names) and len(names) == 6
     assert set(names.values()) == {"harbor", "tb1"}
-    assert "oracle: 6/6 passed, 0 infrastructure errors; expected 6/6: OK" in text
+    assert "oracle: 6/6 passed, 0 infrastructure errors, 0 skipped; expected 6/6: OK" in text
     manifest = json.loads((oracle.run_dir / "manifest.json").read_text())
     dataset = manifest["suites"]["terminal_bench"]["dataset"]
     assert dataset["digest"].startswith("sha256:") and dataset["n_tasks"] == 6
     assert dataset["timeout_multiplier"] == 1.0 and dataset["leaderboard_timeouts"]
-    assert "harness-base:bookworm" in manifest["images"]["pulled"]  # the prebuilt docker_image path
+    # the prebuilt docker_image path: here a local image, recorded apart from pulled ones with its local id
+    assert manifest["images"]["local"]["harness-base:bookworm"]["id"].startswith("sha256:")
 
 
 def test_scripted_agent_drives_an_interactive_program_and_cannot_forge_a_reward(
@@ -91,22 +94,22 @@ def test_agent_timeout_still_verifies_and_broken_verifiers_are_errors(docker_eng
         EvalRequest(model="oracle", suites=["terminal_bench"], options={"tasks_dir": str(FIXTURES)}, epochs=2)
     )
     assert time.monotonic() - started < 240  # solve.sh sleeps 600 s; the 8 s agent limit cut it
-    result = report([run.run_dir / "logs"])
-    t = result.trials.set_index(["task", "epoch"])
+    df = load([run.run_dir / "logs"])
+    t = df.set_index(["task", "epoch"])
     # agent-timeout: solve.sh appends `42` then hangs; each trial's verifier still ran and its reward counts.
     # test.sh wants exactly one line, so both trials passing also shows each trial had a fresh environment.
     for epoch in (1, 2):
-        assert t.loc[("agent-timeout", epoch), "reward"] == 1.0
-        assert t.loc[("agent-timeout", epoch), "error_class"] == "AgentTimeoutError"
-        assert t.loc[("no-reward", epoch), "error_class"] == "RewardFileNotFoundError"
-        assert t.loc[("verifier-timeout", epoch), "error_class"] == "VerifierTimeoutError"
-    both = result.summary().set_index("trials")
-    assert both.loc[6, "mean_reward"] == pytest.approx(2 / 6)  # errors as 0
-    assert both.loc[2, "mean_reward"] == 1.0  # errors excluded
-    assert len(result.errored) == 6 and "6 trials; 4 without a reward; 2 agent timeouts" in result.render()
-    table = summary(load([run.run_dir / "logs"])).iloc[0]  # what `harness eval` prints
+        assert t.loc[("agent-timeout", epoch), "score"] == 1.0
+        assert t.loc[("agent-timeout", epoch), "trial_error"] == "AgentTimeoutError"
+        assert not t.loc[("agent-timeout", epoch), "errored"]
+        assert t.loc[("no-reward", epoch), "trial_error"] == "RewardFileNotFoundError"
+        assert t.loc[("verifier-timeout", epoch), "trial_error"] == "VerifierTimeoutError"
+    table = summary(df).iloc[0]  # what `harness eval` prints and `harness report` renders: one pipeline
     assert (table["n"], table["errors"], table["score_valid"]) == (6, 4, 1.0)
     assert table["score"] == pytest.approx(2 / 6)
+    assert 0.0 <= table["ci_low"] <= table["score"] <= table["ci_high"] <= 1.0
+    text = render_report(df)
+    assert "## Errored attempts" in text and text.count("| terminal_bench") == 6  # 4 errors + 2 agent timeouts
     meta = samples(run.run_dir)["verifier-timeout"].scores["verifier"].metadata
     assert meta["infra_error"] == "VerifierTimeoutError" and meta["verifier_timeout_sec"] == 2.0
 
@@ -118,3 +121,22 @@ def test_build_timeout_is_enforced(docker_engine, tmp_path) -> None:
     with pytest.raises(HarnessError, match="exceeded its build timeout of 3 s"):
         images.ensure_built([spec])
     assert time.monotonic() - started < 30
+
+
+def test_a_task_whose_image_cannot_be_built_is_an_error_row_and_the_rest_runs(docker_engine, tmp_path) -> None:
+    tasks_dir = tmp_path / "tasks"
+    shutil.copytree(SAMPLES_DIR / "hello-file", tasks_dir / "hello-file")
+    broken = tasks_dir / "broken-build"
+    shutil.copytree(SAMPLES_DIR / "hello-file", broken)
+    dockerfile = broken / "environment" / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + f"RUN echo 'no such package {time.time()}' >&2 && exit 3\n")
+    run = run_eval(EvalRequest(model="oracle", suites=["terminal_bench"], options={"tasks_dir": str(tasks_dir)}))
+    got = samples(run.run_dir)
+    assert got["hello-file"].scores["verifier"].value == 1.0
+    failed = got["broken-build"].scores["verifier"]
+    assert failed.value == 0.0 and failed.metadata["infra_error"] == "EnvironmentBuildError"
+    assert "no such package" in failed.explanation  # the build log's tail
+    manifest = json.loads((run.run_dir / "manifest.json").read_text())
+    assert [t.split(":")[0] for t in manifest["images"]["failed"]] == ["harness-tb-broken-build"]
+    df = load([run.run_dir / "logs"]).set_index("task")
+    assert df.loc["broken-build", "trial_error"] == "EnvironmentBuildError" and df.loc["broken-build", "errored"]

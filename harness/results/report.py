@@ -209,10 +209,40 @@ def render(df: pd.DataFrame) -> str:
             judge.to_markdown(index=False, disable_numparse=True),
             "",
         ]
+    lines += errored_attempts(df)
     found = notes(df)
     if found:
         lines += ["## Notes", "", *[f"- {n}" for n in found], ""]
     return "\n".join(lines)
+
+
+def errored_attempts(df: pd.DataFrame) -> list[str]:
+    """Markdown lines listing every attempt that errored or carries a suite's `trial_error` (e.g. Terminal-Bench's
+    AgentTimeoutError, whose reward still counts), or nothing."""
+    trial_error = df["trial_error"] if "trial_error" in df else pd.Series(None, index=df.index)
+    rows = df[df["errored"] | trial_error.notna()]
+    if rows.empty:
+        return []
+    view = pd.DataFrame(
+        {
+            "suite": rows["suite"],
+            "model": rows["model"],
+            "task": rows["task"],
+            "epoch": rows["epoch"],
+            "error": trial_error[rows.index].astype(object).fillna(rows["error_class"].astype(object)),
+            "counts": ~rows["errored"],
+            "score": rows["score"].map(lambda x: "n/a" if pd.isna(x) else f"{x:g}"),
+        }
+    )
+    return [
+        "## Errored attempts",
+        "",
+        "`counts`: the attempt's score enters both denominators (an agent timeout still verified); otherwise it "
+        "is 0 with errors counted as failures and left out with errors excluded.",
+        "",
+        view.to_markdown(index=False, disable_numparse=True),
+        "",
+    ]
 
 
 def write_report(df: pd.DataFrame, out_dir: Path, plot: bool = True) -> tuple[str, list[Path]]:

@@ -15,6 +15,7 @@
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
   `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
+A suite may add columns from its score metadata (`SuiteDef.attempt_columns`, e.g. Terminal-Bench's `trial_error`).
 
 `summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
 them as CSV and Parquet into the run directory.
@@ -316,7 +317,27 @@ def load(paths: Iterable[str | Path]) -> pd.DataFrame:
             raise _unreadable(*bad) from ex
     df = pd.DataFrame([_row(r, scorers, calls) for _, r in raw.iterrows()])
     df = df.sort_values("created", kind="stable").drop_duplicates(KEY, keep="last")
-    return df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]
+    df = df.drop(columns="created").sort_values(KEY, kind="stable").reset_index(drop=True)[SAMPLE_COLUMNS]
+    return _with_suite_columns(df)
+
+
+def _with_suite_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` plus the columns suites add from their score metadata (SuiteDef.attempt_columns)."""
+    from harness.suite import get_suite
+
+    extra: dict[int, dict[str, Any]] = {}
+    for suite in df["suite"].dropna().unique():
+        try:
+            columns = get_suite(str(suite)).attempt_columns
+        except (HarnessError, ImportError):
+            continue  # a log of a suite this checkout does not have
+        if columns is None:
+            continue
+        for index, meta in df.loc[df["suite"] == suite, "score_metadata"].items():
+            extra[index] = columns(json.loads(meta) if isinstance(meta, str) else {})
+    if not extra:
+        return df
+    return df.join(pd.DataFrame.from_dict(extra, orient="index"))
 
 
 def _mean(series: pd.Series) -> float:

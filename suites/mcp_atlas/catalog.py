@@ -23,6 +23,17 @@ class InitCall(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
+class Volatile(BaseModel):
+    """Part of a tool's output that is not reproducible, so replay does not compare it (data, with its reason)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    fields: list[str] = Field(default_factory=list)
+    """Top-level keys of the JSON object in the output (after any text before its first `{`) that are left out
+    of the comparison; empty: the whole output is not compared."""
+
+
 class Server(BaseModel):
     """One MCP server as MCP-Atlas names it."""
 
@@ -45,10 +56,15 @@ class Server(BaseModel):
     retired: bool = False
     """Listed by some rows, shipped by no current MCP-Atlas environment."""
     tools: list[str] = Field(default_factory=list)
-    """Bare tool names the pinned version exposes (installed servers)."""
+    """Bare tool names the pinned version exposes (installed servers: checked against the live server; others:
+    read from the pinned package where listed). A row naming another tool of a listed server is an error."""
     init_calls: list[InitCall] = Field(default_factory=list)
     prepare: list[str] = Field(default_factory=list)
     """A command (argv) run in the sandbox before the server starts."""
+    data_paths: list[str] = Field(default_factory=list)
+    """Files under /data the server itself reads (e.g. memory's graph file): replay checks they exist."""
+    volatile: dict[str, Volatile] = Field(default_factory=dict)
+    """Bare tool name -> the part of its output that changes between runs or installs."""
     note: str = ""
 
 
@@ -76,6 +92,9 @@ def catalog() -> Catalog:
             raise HarnessError(f"{CATALOG_FILE}: server name {name!r} contains '_' (tool names split on it)")
         if server.installed and not server.command:
             raise HarnessError(f"{CATALOG_FILE}: servers.{name} is installed but has no command")
+        for tool in server.volatile:
+            if tool not in server.tools:
+                raise HarnessError(f"{CATALOG_FILE}: servers.{name}.volatile.{tool}: the server has no such tool")
     return cat
 
 
@@ -92,10 +111,11 @@ def split_tool(name: str) -> tuple[str, str]:
             f"add it there (launch command, network, keys)"
         )
     entry = servers[server]
-    if entry.installed and tool not in entry.tools:
+    if (entry.installed or entry.tools) and tool not in entry.tools:
+        known = "its tools" if entry.installed else "its known tools (not installed here)"
         raise HarnessError(
             f"tool {name!r}: server {server} ({entry.package}) has no tool {tool!r}; "
-            f"its tools: {', '.join(entry.tools)}"
+            f"{known}: {', '.join(entry.tools)}; if the pinned version has it, add it to {CATALOG_FILE.name}"
         )
     return server, tool
 

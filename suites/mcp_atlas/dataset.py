@@ -87,9 +87,19 @@ def _literal(value: Any) -> Any:
     if not text:
         return []
     try:
-        return json.loads(text)
+        parsed = json.loads(text)
     except ValueError:
-        return ast.literal_eval(text)
+        try:
+            parsed = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise ValueError(f"not a JSON or Python-literal list: {_excerpt(text)}") from None
+    if not isinstance(parsed, list):
+        raise ValueError(f"a {type(parsed).__name__}, not a list: {_excerpt(text)}")
+    return parsed
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    return repr(text[:width] + ("..." if len(text) > width else ""))
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -110,8 +120,14 @@ def trajectory_calls(trajectory: list[dict[str, Any]]) -> list[ToolCall]:
         for call in message.get("tool_calls") or []:
             fn = call.get("function") or {}
             args = fn.get("arguments") or {}
+            name = f"call {call.get('id', '?')} ({fn.get('name', '?')})"
             if isinstance(args, str):
-                args = json.loads(args) if args.strip() else {}
+                try:
+                    args = json.loads(args) if args.strip() else {}
+                except ValueError:
+                    raise ValueError(f"{name}: arguments are not JSON: {_excerpt(args)}") from None
+            if not isinstance(args, dict):
+                raise ValueError(f"{name}: arguments must be a JSON object, not {type(args).__name__} {args!r:.60}")
             answer = tool_messages.get(call.get("id"))
             calls.append(
                 ToolCall(
@@ -155,24 +171,27 @@ def parse_row(row: dict[str, Any], source: str) -> McpTask:
         raise HarnessError(f"{source}: a row has an empty TASK")
     where = f"{source}: task {task_id}"
 
-    def field(name: str, parse: Any) -> Any:
+    def field(name: str, parse: Any, expected: str = "a JSON or Python-literal list") -> Any:
         try:
             return parse(row.get(name))
         except (ValueError, SyntaxError, TypeError, AttributeError) as ex:
-            raise HarnessError(
-                f"{where}: field {name} is malformed ({str(ex).splitlines()[0][:160]}); expected "
-                f"a JSON or Python-literal list"
-            ) from ex
+            reason = (str(ex).splitlines() or [type(ex).__name__])[0][:200]
+            raise HarnessError(f"{where}: field {name} is malformed ({reason}); expected {expected}") from ex
 
     enabled = field("ENABLED_TOOLS", lambda v: _tool_names(_literal(v)))
     trajectory = field("TRAJECTORY", _literal)
+    if not trajectory:
+        raise HarnessError(
+            f"{where}: field TRAJECTORY is empty; an MCP-Atlas row records its reference trajectory (a list of "
+            f"OpenAI-format messages)"
+        )
     if not isinstance(trajectory, list) or not all(isinstance(m, dict) for m in trajectory):
         raise HarnessError(f"{where}: field TRAJECTORY is not a list of OpenAI-format messages")
     # upstream's older AgentOutput wrapping: [{"type": "message", "data": {...}}]
     trajectory = [
         m["data"] if m.get("type") == "message" and isinstance(m.get("data"), dict) else m for m in trajectory
     ]
-    calls = field("TRAJECTORY", lambda _: trajectory_calls(trajectory))
+    calls = field("TRAJECTORY", lambda _: trajectory_calls(trajectory), "tool calls whose arguments are objects")
     claims = field("GTFA_CLAIMS", extract_claims)
     checks = field("CHECKS", _checks) if row.get("CHECKS") else []
     if not claims and not checks:

@@ -92,7 +92,7 @@ def mcp_atlas_scorer(judge_model: str, judge_script: str | None = None):
 
     async def score(state: TaskState, target: Target) -> Score:
         if reason := state.metadata.get("skip_reason"):
-            return verdict(0.0, infra_error=SKIPPED, explanation=f"skipped: {reason}", skipped=True)
+            return verdict(0.0, infra_error=SKIPPED, explanation=f"skipped: {reason}", skipped=True, skip_reason=reason)
         task = McpTask.model_validate(state.metadata["task"])
         answer = answer_of(state)
         if task.checks:

@@ -7,7 +7,7 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import chain
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from harness.agents import agent_solver
 from harness.images import ImageSpec
@@ -23,6 +23,9 @@ NAME = "swe_verified"
 
 
 class Options(SuiteOptions):
+    data: str = "sample"  # type: ignore[assignment]  # sample | full, or the --dataset it names (below)
+    """`sample` (the bundled fixtures) or `full` (the pinned hub dataset); with --dataset, the file (absolute
+    path) or hub id given, so the task header and the manifest say which data ran."""
     dataset: str | None = None
     """Hub id or local .parquet/.jsonl/.json file in the swebench 5.x schema; default: the pinned hub dataset
     (with --data full) or the bundled fixtures (--data sample)."""
@@ -44,6 +47,14 @@ class Options(SuiteOptions):
     """Seconds for the eval script; default 1800 (official)."""
     eval_network: bool | None = None
     """Whether the evaluation container has a network; default: true (official)."""
+
+    @model_validator(mode="after")
+    def _name_the_data(self) -> Options:
+        if self.dataset is not None:
+            self.data = dataset.source("full", self.dataset, self.revision, self.split).location
+        elif self.data not in ("sample", "full"):
+            raise ValueError(f"--data {self.data}: expected sample or full (name a dataset with --dataset)")
+        return self
 
 
 def _source(options: Options) -> dataset.Source:

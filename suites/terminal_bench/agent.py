@@ -19,6 +19,8 @@ def agent_phase(inner: Solver) -> Solver:
     """Run `inner` within the trial's agent timeout (sample metadata `agent_timeout_sec`)."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if state.metadata.get("environment_error"):
+            return state  # no environment to act in; the verifier records the trial as an environment error
         limit = float(state.metadata["agent_timeout_sec"])
         started = time.monotonic()
         state.metadata["agent_timed_out"] = False

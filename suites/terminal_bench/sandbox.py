@@ -143,6 +143,8 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     services: dict[str, Any] = dict(data.get("services") or {})
     main = _main_service_name(task, services)
     overrides = {k: v for k, v in (services.pop(main, None) or {}).items() if k not in CONTROLLED} if main else {}
+    if task.format == "tb1":  # Harbor's TerminalBenchMapper drops the client service's volumes (e.g. `./:/app`)
+        overrides.pop("volumes", None)
     _refuse_host_access(main or SERVICE, overrides)
     extras: dict[str, dict[str, Any]] = {}
     for name, service in services.items():

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, scorer, stderr
+from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import SandboxEnvironment, sandbox
 
@@ -22,7 +21,6 @@ from harness.sandbox_files import read_files, upload
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
 from suites.terminal_bench.files import MAKE_LOG_DIRS
-from suites.terminal_bench.report import clustered_ci
 from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
 
 VERIFIER_DIR = "/logs/verifier"
@@ -31,6 +29,8 @@ STDOUT = f"{VERIFIER_DIR}/test-stdout.txt"
 ATTEMPTS = 2
 """Harbor's _verify_with_retry: stop_after_attempt(2), retrying only on VerifierTimeoutError."""
 STDOUT_TAIL = 2000
+ENVIRONMENT_ERROR = "environment_error"
+"""Sample metadata: the build log tail of a task whose image could not be built (harness.build_failures)."""
 
 
 def verifier_command(task: TbTask) -> str:
@@ -81,23 +81,15 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     return reward, run.returncode, (files[STDOUT] or "")[-STDOUT_TAIL:]
 
 
-@metric
-def ci95() -> Metric:
-    """95% CI of the mean reward (errors as 0) over tasks; with several trials each task's mean is one value."""
-
-    def compute(scores: list[SampleScore]) -> dict[str, float]:
-        values = pd.Series([s.score.as_float() for s in scores])
-        _, low, high = clustered_ci(values, pd.Series(range(len(values))))
-        return {"ci95_low": low, "ci95_high": high}
-
-    return compute
-
-
-@scorer(metrics=[mean(), stderr(), ci95(), mean_valid(), infra_errors()])
+@scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors()])
 def verifier():
     """Harbor's verifier as an inspect scorer; value = the trial's reward, or 0 with `infra_error` set."""
 
     async def score(state: TaskState, target: Target) -> Score:
+        if build_log := state.metadata.get(ENVIRONMENT_ERROR):
+            return verdict(
+                0, infra_error="EnvironmentBuildError", trial_error="EnvironmentBuildError", explanation=build_log
+            )
         task = load_task(Path(state.metadata["task_dir"]))
         timeout = float(state.metadata["verifier_timeout_sec"])
         agent_error = "AgentTimeoutError" if state.metadata.get("agent_timed_out") else None

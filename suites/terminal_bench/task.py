@@ -1,8 +1,8 @@
 """The Terminal-Bench suite: task directories run as Harbor trials (environment, agent phase, verifier).
 
 Each sample is one task; `--epochs`/`--trials` k gives k trials per task, each in a fresh environment (inspect
-starts a new sandbox per epoch). The score is the mean reward over tasks x trials (report.py adds both
-denominators and the 95% CI).
+starts a new sandbox per epoch). The score is the mean reward over tasks x trials; `harness report` gives both
+denominators, the 95% CI and every trial with a Harbor error class (`attempt_columns`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset
 from pydantic import Field
 
+from harness import build_failures
 from harness.agents import agent_solver
 from harness.errors import HarnessError
-from harness.images import ImageSpec
+from harness.images import ImageBuild, ImageSpec
 from harness.scaffold import task_limits
 from harness.suite import NameList, SuiteDef, SuiteOptions, TaskRequest
 from suites.terminal_bench import sandbox
@@ -33,7 +34,7 @@ from suites.terminal_bench.dataset import (
     tree_digest,
 )
 from suites.terminal_bench.oracle import oracle
-from suites.terminal_bench.scorer import verifier
+from suites.terminal_bench.scorer import ENVIRONMENT_ERROR, verifier
 
 NAME = "terminal_bench"
 LEADERBOARD_MULTIPLIER = 1.0
@@ -106,6 +107,19 @@ def trial_metadata(task: TbTask, policy: sandbox.BuildPolicy) -> dict[str, Any]:
     }
 
 
+def attempt_columns(meta: dict[str, Any]) -> dict[str, Any]:
+    """Results-table columns of one trial: its Harbor error class (errors.toml) and whether the agent timed out."""
+    return {"trial_error": meta.get("trial_error"), "agent_timed_out": bool(meta.get("agent_timed_out"))}
+
+
+def environment_error(task: TbTask, policy: sandbox.BuildPolicy) -> str | None:
+    """Why the task's environment could not be built in this run (the build log's tail), or None."""
+    for spec in sandbox.images(task, policy):
+        if isinstance(spec, ImageBuild) and (message := build_failures.failure(spec.tag)):
+            return message
+    return None
+
+
 def build_task(request: TaskRequest) -> Task:
     options = request.options
     assert isinstance(options, Options)
@@ -119,7 +133,10 @@ def build_task(request: TaskRequest) -> Task:
     for task in tasks(options):
         sample = to_sample(task)
         sample.metadata = {**(sample.metadata or {}), **trial_metadata(task, build_policy(options))}
-        sample.sandbox = sandbox.spec(task, build_policy(options))
+        if error := environment_error(task, build_policy(options)):
+            sample.metadata[ENVIRONMENT_ERROR] = error  # no sandbox: the trial is recorded as an error row
+        else:
+            sample.sandbox = sandbox.spec(task, build_policy(options))
         samples.append(sample)
     solver = agent_solver(request, suite=NAME, protocol="shell", oracle=oracle())
     return Task(
@@ -138,4 +155,6 @@ SUITE = SuiteDef(
     build_task=build_task,
     images=images,
     dataset_info=dataset_info,
+    attempt_columns=attempt_columns,
+    build_failures="record",
 )
