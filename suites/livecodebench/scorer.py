@@ -41,17 +41,19 @@ VERDICTS = ("passed", "wrong_answer", "time_limit", "runtime_error", "compile_er
 def classify(response: dict[str, Any]) -> str:
     """The verdict class of a grader response (lcb_runner result codes plus where the run stopped)."""
     results = response["results"]
-    if all(r is True or (not isinstance(r, bool) and r > 0) for r in results):
+    phase = response.get("phase")
+    if phase in ("global_timeout", "died"):  # no result from the program's process: [-2], TestRunnerError (-5)
+        return "time_limit" if phase == "global_timeout" else "runtime_error"
+    if all(r is True or (isinstance(r, int) and not isinstance(r, bool) and r > 0) for r in results):
         return "passed"
     last = results[-1]
-    phase = response.get("phase")
     if last is False or last == -2:
         return "wrong_answer"
     if last == -3:
         return "time_limit"
     if last == -4:
         return "compile_error" if phase == "compile" else "runtime_error"
-    return "time_limit" if phase == "global_timeout" else "runtime_error"  # -1: killed, or died without a result
+    return "runtime_error"  # a result the codes do not name
 
 
 def _problem_fields(metadata: dict[str, Any]) -> dict[str, Any]:
