@@ -224,8 +224,8 @@ class LazyMockOpen:
         return getattr(self._real(), name)
 
 
-class MockStdin:
-    """lcb_runner's MockStdinWithBuffer: `read()` and `readlines()` give the whole input (readlines splits on
+class MockStdinWithBuffer:
+    """lcb_runner's stdin mock, named as upstream names it (error messages show the name): `read()` and `readlines()` give the whole input (readlines splits on
     newlines, so lines lack their newline and the last one is empty), `readline()` comes from a StringIO (with
     newlines), `.buffer` gives bytes, anything else is the StringIO's; not iterable (no `__iter__`)."""
 
@@ -268,7 +268,7 @@ def call_with_stdin(method, text):
     lines = iter(text.split("\n"))
 
     @patch("builtins.open", LazyMockOpen(text))
-    @patch("sys.stdin", MockStdin(text))
+    @patch("sys.stdin", MockStdinWithBuffer(text))
     @patch("sys.stdin.readline", lambda *args: next(lines))
     @patch("sys.stdin.readlines", lambda *args: text.split("\n"))
     @patch("sys.stdin.read", lambda *args: text)
@@ -411,7 +411,8 @@ def child_main(request: dict, result_fd: int, uid: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    sys.stdin = open(os.devnull)  # noqa: SIM115  multiprocessing's child replaces stdin the same way
+    sys.stdin.close()  # multiprocessing's child closes stdin (so sys.__stdin__ too) and opens /dev/null as fd 0
+    sys.stdin = open(os.devnull)  # noqa: SIM115
     os.chdir("/tmp")
     if DROP_PRIVILEGES:
         os.setgroups([])
