@@ -15,7 +15,7 @@ EVAL_FLAGS := --model $(MODEL) --suite $(SUITE) \
 	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA)) \
 	$(if $(SCRIPT),--script $(SCRIPT))
 
-.PHONY: setup eval test lint images nightly bench clean-sandboxes
+.PHONY: setup eval test lint images nightly bench parity clean-sandboxes
 
 setup: $(BIN)/harness
 
@@ -47,6 +47,11 @@ nightly: setup
 
 bench: setup
 	$(BIN)/python bench/overhead.py
+
+# Every comparison with upstream's own code available on this machine (../shared, Docker): one line per suite, exit 1
+# on any difference (harness/parity.py). SUITE narrows it to one suite.
+parity: setup
+	$(BIN)/python -m harness.parity $(if $(filter-out all,$(SUITE)),--suite $(SUITE)) $(ARGS)
 
 clean-sandboxes: setup
 	$(BIN)/inspect sandbox cleanup docker
