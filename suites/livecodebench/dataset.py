@@ -184,7 +184,7 @@ class Sources:
     """The problem files of a run: the bundled fixtures, a pinned release, or the user's own (custom) files."""
 
     kind: str
-    """"sample", "release" or "custom"."""
+    """One of "sample", "release" or "custom"."""
     files: tuple[tuple[Path, str], ...]
     """(path, SHA-256) per file, in reading order."""
     why_custom: str = ""

@@ -35,6 +35,7 @@ from suites.livecodebench.sandbox import GraderSettings, RunnerError, grade
 PASS_AT = (1, 5, 10, 20, 50, 100)
 """The k of pass@k reported when every problem has at least k epochs (lcb_runner's k_list starts the same)."""
 
+NO_RESULT = "lcb_runner records [-2] with TestRunnerError (-5)"
 VERDICTS = ("passed", "wrong_answer", "time_limit", "runtime_error", "compile_error", "no_code")
 
 
@@ -162,11 +163,12 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
         passed_tests = sum(1 for r in results if r is True)
         n_public = int(state.metadata.get("n_public_tests", 0))
         failure = response.get("metadata", {})
-        explanation = (
-            "all tests passed"
-            if kind == "passed"
-            else f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
-        )
+        if kind == "passed":
+            explanation = "all tests passed"
+        elif response.get("phase") in ("global_timeout", "died"):
+            explanation = f"{kind}: no result from the program's process ({failure.get('cause', '')}); {NO_RESULT}"
+        else:
+            explanation = f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
         return verdict(
             1.0 if kind == "passed" else 0.0,
             answer=code,

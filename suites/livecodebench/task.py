@@ -58,7 +58,9 @@ class Options(SuiteOptions):
         if self.start_date and self.end_date and self.start_date > self.end_date:
             raise ValueError(f"start_date {self.start_date} is after end_date {self.end_date}")
         if self.data_dir is not None and self.data == "sample":
-            raise ValueError(f"--data-dir {self.data_dir} reads problem files: add --data full (sample is the fixtures)")
+            raise ValueError(
+                f"--data-dir {self.data_dir} reads problem files: add --data full (sample is the fixtures)"
+            )
         return self
 
 
@@ -70,12 +72,15 @@ def loaded(options: Options) -> tuple[dataset.Sources, list[dataset.Problem]]:
     key = options.model_dump_json(exclude={"limit", "timeout", "grader_workers"})
     if key not in _LOADED:
         sources = dataset.resolve_sources(data=options.data, release=options.release, data_dir=options.data_dir)
-        _LOADED[key] = sources, dataset.load_problems(
-            data=options.data,
-            release=options.release,
-            start_date=options.start_date,
-            end_date=options.end_date,
-            sources=sources,
+        _LOADED[key] = (
+            sources,
+            dataset.load_problems(
+                data=options.data,
+                release=options.release,
+                start_date=options.start_date,
+                end_date=options.end_date,
+                sources=sources,
+            ),
         )
     return _LOADED[key]
 
@@ -139,7 +144,7 @@ def dataset_info(options: Options) -> dict[str, Any]:
 
 
 def dataset_kind(options: Options) -> str:
-    """"sample", "full" (a pinned release) or "custom" (the user's own problem files)."""
+    """The dataset kind: "sample", "full" (a pinned release) or "custom" (the user's own problem files)."""
     return "custom" if loaded(options)[0].kind == "custom" else options.data
 
 
