@@ -53,6 +53,8 @@ def run_check(target: str) -> ParityResult:
         return getattr(importlib.import_module(module), function)()
     except HarnessError as ex:
         return ParityResult("different", f"could not run: {ex}")
+    except Exception as ex:  # a crashed check is a failed comparison, reported on its line, never a pass
+        return ParityResult("different", f"could not run: {type(ex).__name__}: {ex}")
 
 
 def main(argv: list[str] | None = None) -> int:
