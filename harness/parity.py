@@ -36,8 +36,13 @@ class ParityResult:
 
 
 def shared_root() -> Path:
-    """Where the upstream references and data live: `HARNESS_SHARED`, else ../shared next to the repository."""
-    return Path(os.environ.get("HARNESS_SHARED", REPO_ROOT.parent / "shared"))
+    """Where the upstream references and data live: `HARNESS_SHARED`, else the parent of `HARNESS_SHARED_DATA` (the
+    tests' variable for its data/ folder), else ../shared next to the repository."""
+    if os.environ.get("HARNESS_SHARED"):
+        return Path(os.environ["HARNESS_SHARED"])
+    if os.environ.get("HARNESS_SHARED_DATA"):
+        return Path(os.environ["HARNESS_SHARED_DATA"]).parent
+    return REPO_ROOT.parent / "shared"
 
 
 def docker_answers() -> bool:
