@@ -40,7 +40,7 @@ def test_image_pins_are_upstreams_locked_versions(reference) -> None:
     assert parity.pinned_versions()["numpy"] == "2.2.5"
 
 
-def test_a_difference_is_reported(reference) -> None:
+def test_a_difference_is_reported() -> None:
     programs = parity.load_corpus()[:1]
     upstream = {programs[0].name: {"results": [-2], "metadata": {"error_code": -5, "error_message": "TestRunnerError"}}}
     ours = {programs[0].name: {"results": [-1], "metadata": {"error_code": -1, "error_message": "global timeout"}}}
