@@ -225,9 +225,10 @@ class LazyMockOpen:
 
 
 class MockStdinWithBuffer:
-    """lcb_runner's stdin mock, named as upstream names it (error messages show the name): `read()` and `readlines()` give the whole input (readlines splits on
-    newlines, so lines lack their newline and the last one is empty), `readline()` comes from a StringIO (with
-    newlines), `.buffer` gives bytes, anything else is the StringIO's; not iterable (no `__iter__`)."""
+    """lcb_runner's stdin mock, under upstream's name (error messages show it): `read()` and `readlines()` give the
+    whole input (readlines splits on newlines, so lines lack their newline and the last one is empty when the input
+    ends with one), `readline()` comes from a StringIO (with newlines), `.buffer` gives bytes, anything else is the
+    StringIO's; not iterable (no `__iter__`)."""
 
     def __init__(self, inputs: str) -> None:
         self.inputs = inputs
