@@ -2,7 +2,8 @@
 
 Upstream runs from `../shared/reference/livecodebench` (lcb_runner at the commit pinned in `data/upstream.toml`),
 mounted read-only into a container of the grader image, whose packages are the versions of lcb_runner's uv.lock
-(`sandboxes/livecodebench/requirements.txt`); `upstream_driver.py` calls `evaluate_generations_by_problem` there.
+(`sandboxes/livecodebench/requirements.txt`); `upstream_driver.py` calls `evaluate_generations` there, as
+`codegen_metrics` does.
 The project grades the same programs the way the scorer does (`GraderPool.grade`). Per program the results and
 the failure metadata (error code, message, error, output) must be identical; memory addresses are masked and
 timings ignored.
@@ -29,6 +30,8 @@ CORPUS_FILE = HERE / "corpus.toml"
 DRIVER = HERE / "upstream_driver.py"
 UPSTREAM_FILE = HERE.parent / "data" / "upstream.toml"
 REQUIREMENTS_FILE = SANDBOXES / "livecodebench" / "requirements.txt"
+WORKERS = 2
+"""Programs graded at once on each side (lcb_runner's evaluation processes; the project's grader containers)."""
 COMPARED = ("error_code", "error_message", "error", "output", "inputs", "expected")
 """Failure metadata compared besides the per-test results (timings and our own `cause` note are not)."""
 
@@ -141,15 +144,15 @@ def grade_upstream(image: str, reference: Path, programs: list[Program]) -> dict
             child.chmod(0o644)
         client = docker.from_env(timeout=120)
         container = client.containers.run(
-            command=["python3", "/work/driver.py", "/upstream", "/work/requests.json"],
+            command=["python3", "/work/driver.py", "/upstream", "/work/requests.json", str(WORKERS)],
             user="65534:65534",
             volumes={str(reference): {"bind": "/upstream", "mode": "ro"}, str(work): {"bind": "/work", "mode": "ro"}},
             working_dir="/tmp",
             detach=True,
-            **container_options(GraderSettings(image=image)),
+            **container_options(GraderSettings(image=image, cpus=float(WORKERS))),
         )
         try:
-            budget = sum((p.timeout + 1) * len(p.inputs) + 10 for p in programs) + 120
+            budget = sum((p.timeout + 1) * len(p.inputs) + 10 for p in programs) + 120  # as if one at a time
             status = container.wait(timeout=budget)
             out = container.logs(stdout=True, stderr=False).decode()
             err = container.logs(stdout=False, stderr=True).decode()
@@ -173,13 +176,17 @@ def grade_upstream(image: str, reference: Path, programs: list[Program]) -> dict
 
 def grade_project(image: str, programs: list[Program]) -> dict[str, dict[str, Any]]:
     """Each program's grader response, through the scorer's path (a grader container, one request each)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from suites.livecodebench.sandbox import GraderPool, GraderSettings
 
-    pool = GraderPool(GraderSettings(image=image, workers=1))
+    pool = GraderPool(GraderSettings(image=image, workers=WORKERS))
     try:
-        return {p.name: pool.grade(p.request()) for p in programs}
+        with ThreadPoolExecutor(max_workers=WORKERS) as executor:
+            responses = list(executor.map(lambda p: pool.grade(p.request()), programs))
     finally:
         pool.close()
+    return {p.name: response for p, response in zip(programs, responses, strict=True)}
 
 
 def compare(programs: list[Program], upstream: dict, project: dict) -> list[str]:
