@@ -157,6 +157,7 @@ def test_own_problem_files_are_read_as_a_custom_dataset(tmp_path: Path, capsys) 
     assert info["dataset"] == "custom" and info["problems"] == 5
     assert info["files"] == {name.name: digest for name, digest in sources.files}
     assert "not comparable with published scores" in info["notes"][0]
+    assert info["grader"] == "LiveCodeBench/LiveCodeBench@28fef95ea8c9f7a547c8329f2cd3d32b92c1fa24"
 
 
 def test_download_uses_the_pinned_revision_and_checks_the_hash(tmp_path: Path, monkeypatch) -> None:

@@ -34,6 +34,7 @@ from suites.livecodebench.prompts import user_prompt
 
 HERE = Path(__file__).resolve().parent
 RELEASES_FILE = HERE / "data" / "releases.toml"
+UPSTREAM_FILE = HERE / "data" / "upstream.toml"
 FIXTURES_FILE = HERE / "fixtures" / "problems.jsonl"
 PLATFORMS = ("leetcode", "codeforces", "atcoder")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -69,6 +70,13 @@ class ReleaseConfig(BaseModel):
     revision: str
     files: dict[str, FileInfo]
     releases: dict[str, list[str]]
+
+
+@cache
+def upstream() -> dict[str, str]:
+    """The official grader this suite reproduces (`data/upstream.toml`): repository, commit, date."""
+    with UPSTREAM_FILE.open("rb") as f:
+        return tomllib.load(f)
 
 
 @cache

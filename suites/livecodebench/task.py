@@ -112,6 +112,7 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "problem_dates": {"start": dates[0][:10], "end": dates[-1][:10]},
         "by_platform": _counts(selected, "platform"),
         "by_difficulty": _counts(selected, "difficulty"),
+        "grader": "{repository}@{commit}".format(**dataset.upstream()),  # the lcb_runner whose grading we reproduce
     }
     if options.data == "sample":
         return {

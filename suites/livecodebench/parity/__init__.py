@@ -24,11 +24,11 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.parity import ParityResult, docker_answers, shared_root
 from harness.paths import SANDBOXES
+from suites.livecodebench import dataset
 
 HERE = Path(__file__).resolve().parent
 CORPUS_FILE = HERE / "corpus.toml"
 DRIVER = HERE / "upstream_driver.py"
-UPSTREAM_FILE = HERE.parent / "data" / "upstream.toml"
 REQUIREMENTS_FILE = SANDBOXES / "livecodebench" / "requirements.txt"
 WORKERS = 2
 """Programs graded at once on each side (lcb_runner's evaluation processes; the project's grader containers)."""
@@ -58,8 +58,7 @@ class Program:
 
 
 def upstream_commit() -> str:
-    with UPSTREAM_FILE.open("rb") as f:
-        return tomllib.load(f)["commit"]
+    return dataset.upstream()["commit"]
 
 
 def reference_dir() -> Path:
