@@ -16,7 +16,7 @@ EVAL_FLAGS := --model $(MODEL) --suite $(SUITE) \
 	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA)) \
 	$(if $(SCRIPT),--script $(SCRIPT))
 
-.PHONY: setup doctor eval test lint images nightly bench clean-sandboxes
+.PHONY: setup doctor eval test lint images nightly bench parity clean-sandboxes
 
 setup: $(BIN)/harness
 
@@ -52,6 +52,11 @@ nightly: setup
 
 bench: setup
 	$(BIN)/python bench/overhead.py
+
+# Every comparison with upstream's own code available on this machine (../shared, Docker): one line per suite, exit 1
+# on any difference (harness/parity.py). SUITE narrows it to one suite.
+parity: setup
+	$(BIN)/python -m harness.parity $(if $(filter-out all,$(SUITE)),--suite $(SUITE)) $(ARGS)
 
 clean-sandboxes: setup
 	$(BIN)/inspect sandbox cleanup docker

@@ -1,13 +1,16 @@
 """LiveCodeBench grading throughput: graded tests per second through the sandboxed grader (prints figures only).
 
 The set: 50 problems x 20 tests with trivial correct programs, half stdin, half call-based. Problems are graded the
-way the scorer grades them (`GraderPool.grade`: copy the request in, one exec, the fork-server forks a worker and
-the worker the child that runs all 20 tests), from `--workers` threads onto as many grader containers.
-For comparison the same set is graded the naive way: one `docker exec` per problem running a fresh
-`lcb_grader.py grade` (no fork-server, no attached stream). Reference point: lcb_runner grades such a set
-unsandboxed at about 800 tests/s with 2 processes.
+way the scorer grades them (`GraderPool.grade`: one request over the grader container's attached stdin/stdout, the
+fork-server forks the child that runs all 20 tests), from `--workers` threads onto as many grader containers:
+first from a fresh pool, so the figure includes starting the containers (as the first problems of a run pay it),
+then again on the warm containers. For comparison the same set is graded the naive way: one `docker exec` per
+problem running a fresh `lcb_grader.py grade` (no fork-server, no attached stream). Reference point: lcb_runner
+itself (`codegen_metrics` with 2 processes, unsandboxed) measured 208-458 tests/s on this set on the shared 2-core
+machine, depending on its load; when ../shared/reference/livecodebench is present the script measures it again
+in the same conditions (one container of the grader image, 2 CPUs).
 
-Usage: .venv/bin/python bench/lcb_grading.py [--problems 50] [--tests 20] [--workers 2]
+Usage: .venv/bin/python bench/lcb_grading.py [--problems 50] [--tests 20] [--workers 2] [--skip-naive]
 """
 
 from __future__ import annotations
@@ -96,6 +99,56 @@ def run(label: str, grade, requests: list[dict], workers: int) -> None:
     )
 
 
+UPSTREAM_SCRIPT = """
+import json, sys, time
+sys.path.insert(0, "/upstream")
+import pandas  # lcb_runner.runner.main has imported it (through datasets) before grading
+from lcb_runner.evaluation.compute_code_generation_metrics import codegen_metrics
+requests = json.load(open("/work/requests.json"))
+samples = [{"input_output": json.dumps({k: r[k] for k in ("inputs", "outputs", "fn_name")})} for r in requests]
+started = time.monotonic()
+metrics, _, _ = codegen_metrics(samples, [[r["code"]] for r in requests], k_list=[1],
+                                num_process_evaluate=int(sys.argv[1]), timeout=6)
+print(json.dumps({"seconds": time.monotonic() - started, "pass@1": metrics["pass@1"]}))
+"""
+
+
+def upstream_lcb_runner(requests: list[dict], workers: int) -> None:
+    """lcb_runner's own `codegen_metrics` on the set, in one container of the grader image with `workers` CPUs
+    (its packages are lcb_runner's locked versions); needs ../shared/reference/livecodebench."""
+    import shutil
+    import tempfile
+
+    from suites.livecodebench.parity import reference_dir, upstream_commit
+
+    reference = reference_dir()
+    if not (reference / "lcb_runner").is_dir():
+        print(f"lcb_runner: skipped, no reference at {reference}")
+        return
+    work = Path(tempfile.mkdtemp(prefix="lcb-bench-"))
+    try:
+        work.chmod(0o755)
+        (work / "requests.json").write_text(json.dumps(requests))
+        (work / "requests.json").chmod(0o644)
+        options = container_options(GraderSettings(image=GRADER_IMAGE.tag, cpus=float(workers)))
+        out = docker.from_env().containers.run(
+            command=["python3", "-c", UPSTREAM_SCRIPT, str(workers)],
+            volumes={str(reference): {"bind": "/upstream", "mode": "ro"}, str(work): {"bind": "/work", "mode": "ro"}},
+            remove=True,
+            stderr=False,
+            **options,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures = json.loads(out.decode().strip().splitlines()[-1])
+    tests = sum(len(r["inputs"]) for r in requests)
+    print(
+        f"lcb_runner {upstream_commit()[:7]} (codegen_metrics, {workers} processes, one container with {workers} "
+        f"CPUs, unsandboxed inside): {len(requests)} problems, {tests} tests in {figures['seconds']:.2f} s = "
+        f"{tests / figures['seconds']:.0f} tests/s (pass@1 {figures['pass@1']:.0f})"
+    )
+
+
 def _timed(grade, request: dict) -> tuple[dict, float]:
     started = time.monotonic()
     response = grade(request)
@@ -107,22 +160,23 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--tests", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-naive", action="store_true", help="leave out the docker exec comparison (minutes)")
     args = parser.parse_args()
 
     images.ensure_built([GRADER_IMAGE])
     pool = GraderPool(GraderSettings(image=GRADER_IMAGE.tag, workers=args.workers))
     requests = problem_set(args.problems, args.tests)
+    print(f"image {GRADER_IMAGE.tag}, {args.workers} grader containers")
     try:
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=args.workers) as executor:  # start the containers (not timed below)
-            list(executor.map(pool.grade, requests[: args.workers]))
-        print(
-            f"grader containers: {args.workers} started and warm in {time.monotonic() - started:.2f} s "
-            f"(image {GRADER_IMAGE.tag})"
+        run(
+            "attached fork-server (as scored), containers started inside the timing", pool.grade, requests, args.workers
         )
-        run("attached fork-server (as scored)", pool.grade, requests, args.workers)
+        run("attached fork-server (as scored), containers already running", pool.grade, requests, args.workers)
     finally:
         pool.close()
+    upstream_lcb_runner(requests, args.workers)
+    if args.skip_naive:
+        return 0
     client = docker.from_env()
     plain = queue.Queue()
     settings = GraderSettings(image=GRADER_IMAGE.tag)

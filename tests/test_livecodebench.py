@@ -128,6 +128,38 @@ def test_releases_are_cumulative_and_increments_select_one_file(tmp_path: Path) 
     assert [p.question_id for p in v2] == sorted(p.question_id for p in v2)
 
 
+def test_own_problem_files_are_read_as_a_custom_dataset(tmp_path: Path, capsys) -> None:
+    data, config = _release_dir(tmp_path)
+    rows = fixture_rows()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:3]))  # a release name, other rows
+    (mine / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[3:5]))
+    sources = dataset.resolve_sources(data="full", release="release_v1", data_dir=mine, config=config)
+    assert sources.kind == "custom" and [path.name for path, _ in sources.files] == ["extra.jsonl", "test.jsonl"]
+    assert sources.files[1][1] == dataset.sha256_file(mine / "test.jsonl")
+    assert sources.why_custom.startswith("test.jsonl: ") and "expected" in sources.why_custom
+    assert "recorded as dataset: custom" in capsys.readouterr().err
+    assert len(dataset.load_problems(data="full", release="release_v1", sources=sources)) == 5
+    # the genuine release files with one missing stay the pinned-release error, not a custom run
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "test2.jsonl").write_bytes((data / "test2.jsonl").read_bytes())
+    with pytest.raises(HarnessError, match=r"test.jsonl is missing \(release release_v2"):
+        dataset.resolve_sources(data="full", release="release_v2", data_dir=partial, config=config)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(HarnessError, match=r"no \*.jsonl problem files"):
+        dataset.resolve_sources(data="full", release="release_v1", data_dir=tmp_path / "empty", config=config)
+    # through the suite: the manifest says custom and carries each file's hash
+    suite = get_suite("livecodebench")
+    options = parse_options(suite, {"data": "full", "data_dir": str(mine)})
+    info = suite.dataset_info(options)
+    assert info["dataset"] == "custom" and info["problems"] == 5
+    assert info["files"] == {name.name: digest for name, digest in sources.files}
+    assert "not comparable with published scores" in info["notes"][0]
+    assert info["grader"] == "LiveCodeBench/LiveCodeBench@28fef95ea8c9f7a547c8329f2cd3d32b92c1fa24"
+
+
 def test_download_uses_the_pinned_revision_and_checks_the_hash(tmp_path: Path, monkeypatch) -> None:
     data, config = _release_dir(tmp_path)
     calls = []
@@ -340,9 +372,15 @@ def test_stdin_is_patched_as_in_lcb_runner(grader) -> None:
     }
     for name, code in reads.items():
         assert grade(grader, code, ["21\n"], ["42\n"])["results"] == [True], name
-    # sys.stdin is a StringIO: no .buffer (a runtime error under the official rules)
-    response = grade(grader, "import sys\nprint(sys.stdin.buffer.read())", ["21\n"], ["42\n"])
-    assert response["results"] == [-4] and "buffer" in response["metadata"]["error"]
+    # lcb_runner 28fef95's stdin mock: .buffer gives bytes; readlines() splits on "\n" (no newlines, a last empty
+    # line); it is not iterable
+    assert grade(grader, "import sys\nprint(int(sys.stdin.buffer.read()) * 2)", ["21\n"], ["42\n"])["results"] == [True]
+    lines = grade(grader, "import sys\nfor line in sys.stdin.readlines():\n    print(line)", ["a\nb"], ["a\nb"])
+    assert lines["results"] == [True]
+    last_line = grade(grader, "import sys\nprint(sum(int(x) for x in sys.stdin.readlines()))", ["1\n2\n"], ["3"])
+    assert last_line["results"] == [-4]  # int('') of the empty last line
+    iterated = grade(grader, "import sys\nfor line in sys.stdin:\n    print(line)", ["a\n"], ["a\n"])
+    assert iterated["results"] == [-4] and "not iterable" in iterated["metadata"]["error"]
     # the prelude's `from builtins import *` binds `open` before builtins.open is patched: open(0) reads the
     # process's real (empty) stdin, so the program fails, as under lcb_runner
     assert grade(grader, "print(int(open(0).read()) * 2)", ["21\n"], ["42\n"])["results"] == [-4]
@@ -362,10 +400,12 @@ def test_first_failure_stops_the_run(grader) -> None:
 def test_timeouts(grader) -> None:
     tle = grade(grader, "while True:\n    pass", ["\n", "\n"], ["1", "1"], timeout=1)
     assert tle["results"] == [-3] and tle["elapsed"] < 3
-    # a program that swallows the per-test alarm hits the global limit (timeout + 1) * n + 5 and scores -1 each
+    # a program that swallows the per-test alarm hits the global limit (timeout + 1) * n + 5: no result, which
+    # lcb_runner records as [-2] with TestRunnerError (-5)
     stubborn = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"
     hung = grade(grader, stubborn, ["\n"], ["1"], timeout=1)
-    assert hung["results"] == [-1] and hung["phase"] == "global_timeout"
+    assert hung["results"] == [-2] and hung["phase"] == "global_timeout"
+    assert hung["metadata"]["error_code"] == -5 and hung["metadata"]["error_message"] == "TestRunnerError"
     assert 7 <= hung["elapsed"] < 9
 
 
@@ -377,7 +417,8 @@ def test_programs_that_end_the_process_get_no_result(grader) -> None:
         ["1", "2"],
         fn_name="f",
     )
-    assert died["results"] == [-1, -1] and died["phase"] == "died"
+    assert died["results"] == [-2] and died["phase"] == "died" and died["metadata"]["error_code"] == -5
+    assert classify(died) == "runtime_error"
     missing = grade(grader, "class Solution:\n    def g(self, x):\n        return x", ["1"], ["1"], fn_name="f")
     assert missing["results"] == [-4] and missing["phase"] == "compile"
 
@@ -398,11 +439,14 @@ def test_options_reach_the_log_as_json_values() -> None:
     from harness.run import _task_args
 
     options = parse_options(
-        get_suite("livecodebench"), {"start_date": "2024-08-01", "data_dir": "/data/lcb", "release": "v6"}
+        get_suite("livecodebench"),
+        {"start_date": "2024-08-01", "data_dir": "/data/lcb", "release": "v6", "data": "full"},
     )
     assert _task_args(options) == {
         "release": "v6",
         "start_date": "2024-08-01",
         "data_dir": "/data/lcb",
-        "data": "sample",
+        "data": "full",
     }
+    with pytest.raises(HarnessError, match=r"--data-dir /data/lcb reads problem files: add --data full"):
+        parse_options(get_suite("livecodebench"), {"data_dir": "/data/lcb", "data": "sample"})

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""LiveCodeBench grading inside the sandbox, with lcb_runner's semantics (lcb_runner/evaluation/testing_util.py).
+"""LiveCodeBench grading inside the sandbox, with the semantics of lcb_runner at upstream commit 28fef95
+(LiveCodeBench/LiveCodeBench, 2025-07-15: lcb_runner/evaluation/testing_util.py and
+compute_code_generation_metrics.py).
 
 One request grades one generated program against all of a problem's tests. As in lcb_runner's
 `check_correctness`, the program runs in ONE forked child process: it is compiled once, the tests run in order
 with a SIGALRM timeout each (6 s), the first failure stops the run, and the parent kills the child after
-`(timeout + 1) * n_tests + 5` s and then counts every test as -1. Result codes are lcb_runner's: True (pass),
-False or -2 (wrong answer), -3 (time limit), -4 (runtime or compile error), -1 (global timeout, or the child
-died without a result).
+`(timeout + 1) * n_tests + 5` s. Result codes are lcb_runner's: True (pass), False or -2 (wrong answer), -3 (time
+limit), -4 (runtime or compile error). A child that gives no result (killed at the global timeout, `os._exit`, a
+crash, an uncaught `SystemExit`) gets what `evaluate_generations_by_problem` records then: results `[-2]` with
+error code -5 (TestRunnerError), because `check_correctness` fails reading the missing metadata.
 
 Modes:
   serve [IDLE_S]  fork-server on stdio (the container's main process): preload the interpreter once, then for
@@ -50,16 +53,26 @@ PRELUDE = (
     "import io\nimport sys\nimport json\nsys.setrecursionlimit(50000)\n"
 )
 
-WA, TLE, RTE, GLOBAL = -2, -3, -4, -1
+WA, TLE, RTE, RUNNER = -2, -3, -4, -5
+NO_RESULT = {"error": "IndexError('list index out of range')", "error_code": RUNNER, "error_message": "TestRunnerError"}
+"""evaluate_generations_by_problem's record when the child gave no result: check_correctness reads
+`metadata_list[0]` of an empty list, and the results stay `[-2]`."""
+ARGV = ["lcb_runner/runner/main.py", "--model", "MODEL", "--scenario", "codegeneration", "--evaluate"]
+"""sys.argv as lcb_runner's evaluation runs see it (`python -m lcb_runner.runner.main ... --evaluate`): programs
+reading it, e.g. through `fileinput.input()`, see a command line with arguments."""
+NUMPY = None
+"""numpy once preloaded: evaluate_generations_by_problem converts numpy results with it."""
 DROP_PRIVILEGES = os.geteuid() == 0
 """Run programs as a throwaway uid (when started as root, as in the sandbox)."""
 
 
 def preload() -> None:
-    """Import what lcb_runner's grading process has imported before it forks the child, once.
+    """Import what lcb_runner's grading process has imported before it forks the child, once: numpy (testing_util
+    and compute_code_generation_metrics import it) and pandas (lcb_runner.runner.main imports `datasets`, which
+    imports pandas).
 
-    Besides speed this matters for numpy: importing it after reliability_guard() fails ('NoneType' object is
-    not callable), so programs can use numpy only because the grading process imported it first.
+    Besides speed this matters: importing numpy after reliability_guard() fails ('NoneType' object is not
+    callable), so programs can use these only because the grading process imported them first.
     """
     exec(PRELUDE.replace("sys.setrecursionlimit(50000)\n", ""), {})
     import concurrent.futures  # noqa: F401
@@ -69,8 +82,13 @@ def preload() -> None:
     import shutil  # noqa: F401
     import subprocess  # noqa: F401
 
+    global NUMPY
     with contextlib.suppress(ImportError):
-        import numpy  # noqa: F401
+        import numpy
+
+        NUMPY = numpy
+    with contextlib.suppress(ImportError):
+        import pandas  # noqa: F401
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,14 +224,52 @@ class LazyMockOpen:
         return getattr(self._real(), name)
 
 
+class MockStdinWithBuffer:
+    """lcb_runner's stdin mock, under upstream's name (error messages show it): `read()` and `readlines()` give the
+    whole input (readlines splits on newlines, so lines lack their newline and the last one is empty when the input
+    ends with one), `readline()` comes from a StringIO (with newlines), `.buffer` gives bytes, anything else is the
+    StringIO's; not iterable (no `__iter__`)."""
+
+    def __init__(self, inputs: str) -> None:
+        self.inputs = inputs
+        self._stringio = StringIO(inputs)
+        self.buffer = MockBuffer(inputs)
+
+    def read(self, *args):
+        return self.inputs
+
+    def readline(self, *args):
+        return self._stringio.readline(*args)
+
+    def readlines(self, *args):
+        return self.inputs.split("\n")
+
+    def __getattr__(self, name):
+        return getattr(self._stringio, name)
+
+
+class MockBuffer:
+    """lcb_runner's MockBuffer: `read()` gives the whole input as bytes, `readline()` always the first line."""
+
+    def __init__(self, inputs: str) -> None:
+        self.inputs = inputs.encode("utf-8")
+
+    def read(self, *args):
+        return self.inputs
+
+    def readline(self, *args):
+        return self.inputs.split(b"\n")[0] + b"\n"
+
+
 def call_with_stdin(method, text):
-    """Run `method` with stdin replaced the way lcb_runner's call_method does (same patch order)."""
+    """Run `method` with stdin replaced the way lcb_runner's call_method does (same patch order: the patches of
+    `sys.stdin.read/readline/readlines` apply to the process's own stdin, entered before `sys.stdin` is swapped)."""
     if isinstance(text, list):
         text = "\n".join(text)
     lines = iter(text.split("\n"))
 
     @patch("builtins.open", LazyMockOpen(text))
-    @patch("sys.stdin", StringIO(text))
+    @patch("sys.stdin", MockStdinWithBuffer(text))
     @patch("sys.stdin.readline", lambda *args: next(lines))
     @patch("sys.stdin.readlines", lambda *args: text.split("\n"))
     @patch("sys.stdin.read", lambda *args: text)
@@ -327,13 +383,27 @@ def run_tests(request: dict, state: dict) -> tuple[list, dict]:
         signal.alarm(0)
 
 
-def _plain(value) -> bool | int:
-    if isinstance(value, (bool, int)):
-        return value
-    try:  # numpy bools and 1-element arrays, as evaluate_generations_by_problem converts them
-        return bool(value.item(0) if hasattr(value, "item") else value)
-    except Exception:
-        return False
+def fix_results(results: list, metadata: dict) -> tuple[list, dict]:
+    """evaluate_generations_by_problem's conversion: a numpy array becomes its first item, a numpy bool a bool.
+    When that conversion fails upstream keeps the raw results and records a TestRunnerError (-5)."""
+    if NUMPY is None:
+        return results, metadata
+    try:
+        fixed = []
+        for value in results:
+            if isinstance(value, NUMPY.ndarray):
+                value = value.item(0)
+            if isinstance(value, NUMPY.bool_):
+                value = bool(value)
+            fixed.append(value)
+        return fixed, metadata
+    except Exception as error:
+        return results, {"error": repr(error), "error_code": RUNNER, "error_message": "TestRunnerError"}
+
+
+def _plain(value) -> object:
+    """A result as JSON can carry it: lcb_runner's codes and bools as they are, anything else by its str."""
+    return value if isinstance(value, (bool, int)) else str(value)
 
 
 def child_main(request: dict, result_fd: int, uid: int) -> None:
@@ -342,17 +412,19 @@ def child_main(request: dict, result_fd: int, uid: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    sys.stdin = open(os.devnull)  # noqa: SIM115  multiprocessing's child replaces stdin the same way
+    sys.stdin.close()  # multiprocessing's child closes stdin (so sys.__stdin__ too) and opens /dev/null as fd 0
+    sys.stdin = open(os.devnull)  # noqa: SIM115
     os.chdir("/tmp")
     if DROP_PRIVILEGES:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    sys.argv = list(ARGV)
     write, exit_, dumps = os.write, os._exit, json.dumps  # bound before the program can replace them
     state = {"phase": "compile"}
-    results, metadata = run_tests(request, state)
+    results, metadata = fix_results(*run_tests(request, state))
     payload = dumps({"results": [_plain(r) for r in results], "metadata": metadata,
-                          "phase": state["phase"]}, default=str).encode()
+                     "phase": state["phase"]}, default=str).encode()
     view = memoryview(len(payload).to_bytes(8, "big") + payload)  # length-prefixed: no need to wait for EOF
     while view:
         view = view[write(result_fd, view):]
@@ -455,12 +527,11 @@ def grade(request: dict) -> dict:
     if isinstance(response, dict) and isinstance(response.get("results"), list):
         response["elapsed"] = elapsed
         return response
-    # lcb_runner: no result from the child -> every test counts as -1
+    # lcb_runner: no result from the child -> [-2] with TestRunnerError (-5); the cause is ours to add
     reason = "global_timeout" if timed_out else "died"
-    detail = ("global timeout" if timed_out else
+    detail = ("killed at the global timeout" if timed_out else
               f"child exited without a result (status {os.waitstatus_to_exitcode(status)})")
-    return {"results": [GLOBAL] * n_tests, "metadata": {"error_code": GLOBAL, "error_message": detail},
-            "phase": reason, "elapsed": elapsed}
+    return {"results": [WA], "metadata": {**NO_RESULT, "cause": detail}, "phase": reason, "elapsed": elapsed}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -525,6 +596,7 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) == 2 and argv[0] == "grade":
         try:
+            preload()
             with open(argv[1], "rb") as f:
                 response = grade(json.load(f))
         except Exception as error:

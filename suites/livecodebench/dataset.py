@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from suites.livecodebench.prompts import user_prompt
 
 HERE = Path(__file__).resolve().parent
 RELEASES_FILE = HERE / "data" / "releases.toml"
+UPSTREAM_FILE = HERE / "data" / "upstream.toml"
 FIXTURES_FILE = HERE / "samples" / "problems.jsonl"
 PLATFORMS = ("leetcode", "codeforces", "atcoder")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -68,6 +70,13 @@ class ReleaseConfig(BaseModel):
     revision: str
     files: dict[str, FileInfo]
     releases: dict[str, list[str]]
+
+
+@cache
+def upstream() -> dict[str, str]:
+    """The official grader this suite reproduces (`data/upstream.toml`): repository, commit, date."""
+    with UPSTREAM_FILE.open("rb") as f:
+        return tomllib.load(f)
 
 
 @cache
@@ -176,6 +185,77 @@ def release_paths(release: str, data_dir: Path | None = None, config: ReleaseCon
         verify(path, config.files[name])
         paths.append(path)
     return paths
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The problem files of a run: the bundled fixtures, a pinned release, or the user's own (custom) files."""
+
+    kind: str
+    """One of "sample", "release" or "custom"."""
+    files: tuple[tuple[Path, str], ...]
+    """(path, SHA-256) per file, in reading order."""
+    why_custom: str = ""
+    """For custom files: why the directory is not the pinned release (the first file that differs)."""
+
+
+def unpinned(data_dir: Path, release: str, config: ReleaseConfig) -> str | None:
+    """None when `data_dir` holds the release's files exactly as pinned; else the first difference."""
+    for name in release_files(release, config):
+        path = Path(data_dir) / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if (reason := unpinned_file(path, config.files[name])) is not None:
+            return f"{name}: {reason}"
+    return None
+
+
+def unpinned_file(path: Path, info: FileInfo) -> str | None:
+    """None when the file is the pinned one; else how it differs."""
+    try:
+        verify(path, info)
+    except HarnessError as ex:
+        return str(ex).split(";")[0].removeprefix(f"{path}: ")
+    return None
+
+
+def custom_files(data_dir: Path) -> list[Path]:
+    """The user's problem files: every `*.jsonl` of the directory, by name."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise HarnessError(f"livecodebench --data-dir {data_dir}: no such directory")
+    files = sorted(p for p in root.glob("*.jsonl") if p.is_file())
+    if not files:
+        raise HarnessError(
+            f"livecodebench --data-dir {data_dir}: no *.jsonl problem files (one row per line in the release "
+            "format of livecodebench/code_generation_lite)"
+        )
+    return files
+
+
+def resolve_sources(
+    *, data: str, release: str, data_dir: Path | None = None, config: ReleaseConfig | None = None
+) -> Sources:
+    """Where the problems come from. A `data_dir` that does not hold the release's pinned files is read as custom
+    problems: every `*.jsonl` in it, in the release format, hashed into the run manifest as `dataset: custom`."""
+    if data == "sample":
+        return Sources("sample", ((FIXTURES_FILE, sha256_file(FIXTURES_FILE)),))
+    config = config or release_config()
+    release_files(release, config)  # an unknown tag is an error even for custom files
+    if data_dir is not None and (reason := unpinned(Path(data_dir), release, config)) is not None:
+        files = custom_files(Path(data_dir))
+        if all(f.name in config.files and unpinned_file(f, config.files[f.name]) is None for f in files):
+            release_paths(release, data_dir, config)  # only genuine release files, not all of them: that error
+        print(
+            f"livecodebench --data-dir {data_dir}: not the pinned files of {release} ({reason}); reading "
+            f"{len(files)} custom problem file(s) ({', '.join(f.name for f in files)}), recorded as dataset: custom",
+            file=sys.stderr,
+            flush=True,
+        )
+        return Sources("custom", tuple((f, sha256_file(f)) for f in files), why_custom=reason)
+    paths = release_paths(release, data_dir, config)
+    names = release_files(release, config)
+    return Sources("release", tuple((p, config.files[n].sha256) for p, n in zip(paths, names, strict=True)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -321,23 +401,18 @@ def load_problems(
     start_date: date | None = None,
     end_date: date | None = None,
     config: ReleaseConfig | None = None,
+    sources: Sources | None = None,
 ) -> list[Problem]:
     """The selected problems, sorted by question_id (as lcb_runner's scenario router sorts them)."""
-    if data == "sample":
-        sources = [(FIXTURES_FILE, sha256_file(FIXTURES_FILE))]
-    else:
-        config = config or release_config()
-        paths = release_paths(release, data_dir, config)
-        sources = [
-            (p, config.files[name].sha256) for p, name in zip(paths, release_files(release, config), strict=True)
-        ]
+    sources = sources or resolve_sources(data=data, release=release, data_dir=data_dir, config=config)
     problems: list[Problem] = []
-    for path, digest in sources:
+    for path, digest in sources.files:
         problems.extend(prepare(path, digest))
     seen: set[str] = set()
     for p in problems:
         if p.question_id in seen:
-            raise HarnessError(f"livecodebench {release}: question_id {p.question_id} appears twice ({p.source})")
+            where = "the custom files" if sources.kind == "custom" else release
+            raise HarnessError(f"livecodebench {where}: question_id {p.question_id} appears twice ({p.source})")
         seen.add(p.question_id)
     selected = [p for p in problems if in_window(p, start_date, end_date)]
     return sorted(selected, key=lambda p: p.question_id)

@@ -54,7 +54,7 @@ class GraderSettings:
 
 
 class RunnerError(Exception):
-    """The grader failed, not the program: an infrastructure error (lcb_runner's TestRunnerError, -5)."""
+    """The grader failed, not the program: an infrastructure error (a program that ends its own process is not one)."""
 
 
 def request_deadline(request: dict[str, Any]) -> float:

@@ -35,23 +35,26 @@ from suites.livecodebench.sandbox import GraderSettings, RunnerError, grade
 PASS_AT = (1, 5, 10, 20, 50, 100)
 """The k of pass@k reported when every problem has at least k epochs (lcb_runner's k_list starts the same)."""
 
+NO_RESULT = "lcb_runner records [-2] with TestRunnerError (-5)"
 VERDICTS = ("passed", "wrong_answer", "time_limit", "runtime_error", "compile_error", "no_code")
 
 
 def classify(response: dict[str, Any]) -> str:
     """The verdict class of a grader response (lcb_runner result codes plus where the run stopped)."""
     results = response["results"]
-    if all(r is True or (not isinstance(r, bool) and r > 0) for r in results):
+    phase = response.get("phase")
+    if phase in ("global_timeout", "died"):  # no result from the program's process: [-2], TestRunnerError (-5)
+        return "time_limit" if phase == "global_timeout" else "runtime_error"
+    if all(r is True or (isinstance(r, int) and not isinstance(r, bool) and r > 0) for r in results):
         return "passed"
     last = results[-1]
-    phase = response.get("phase")
     if last is False or last == -2:
         return "wrong_answer"
     if last == -3:
         return "time_limit"
     if last == -4:
         return "compile_error" if phase == "compile" else "runtime_error"
-    return "time_limit" if phase == "global_timeout" else "runtime_error"  # -1: killed, or died without a result
+    return "runtime_error"  # a result the codes do not name
 
 
 def _problem_fields(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -160,11 +163,12 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
         passed_tests = sum(1 for r in results if r is True)
         n_public = int(state.metadata.get("n_public_tests", 0))
         failure = response.get("metadata", {})
-        explanation = (
-            "all tests passed"
-            if kind == "passed"
-            else f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
-        )
+        if kind == "passed":
+            explanation = "all tests passed"
+        elif response.get("phase") in ("global_timeout", "died"):
+            explanation = f"{kind}: no result from the program's process ({failure.get('cause', '')}); {NO_RESULT}"
+        else:
+            explanation = f"{kind} on test {len(results)}/{n_tests}: {failure.get('error_message', '')}"
         return verdict(
             1.0 if kind == "passed" else 0.0,
             answer=code,

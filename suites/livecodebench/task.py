@@ -37,7 +37,9 @@ class Options(SuiteOptions):
     end_date: date | None = None
     """Keep problems whose contest_date is on or before this day (YYYY-MM-DD)."""
     data_dir: Path | None = None
-    """A directory holding the release files (test.jsonl ... test6.jsonl) instead of downloading them."""
+    """A directory holding the release files (test.jsonl ... test6.jsonl) instead of downloading them; a directory
+    without the release's pinned files is read as your own problems (every *.jsonl, release row format), recorded
+    as `dataset: custom`."""
     timeout: int = Field(default=6, ge=1, le=60)
     """Seconds per test (lcb_runner --timeout; the official runs use 6)."""
     grader_workers: int | None = Field(default=None, ge=1, le=64)
@@ -55,29 +57,41 @@ class Options(SuiteOptions):
     def _window(self) -> Options:
         if self.start_date and self.end_date and self.start_date > self.end_date:
             raise ValueError(f"start_date {self.start_date} is after end_date {self.end_date}")
+        if self.data_dir is not None and self.data == "sample":
+            raise ValueError(
+                f"--data-dir {self.data_dir} reads problem files: add --data full (sample is the fixtures)"
+            )
         return self
 
 
-_PROBLEMS: dict[str, list[dataset.Problem]] = {}
+_LOADED: dict[str, tuple[dataset.Sources, list[dataset.Problem]]] = {}
+
+
+def loaded(options: Options) -> tuple[dataset.Sources, list[dataset.Problem]]:
+    """The problem files and the selected problems (read once per option set in this process)."""
+    key = options.model_dump_json(exclude={"limit", "timeout", "grader_workers"})
+    if key not in _LOADED:
+        sources = dataset.resolve_sources(data=options.data, release=options.release, data_dir=options.data_dir)
+        _LOADED[key] = (
+            sources,
+            dataset.load_problems(
+                data=options.data,
+                release=options.release,
+                start_date=options.start_date,
+                end_date=options.end_date,
+                sources=sources,
+            ),
+        )
+    return _LOADED[key]
 
 
 def problems(options: Options) -> list[dataset.Problem]:
-    """The selected problems (loaded once per option set in this process)."""
-    key = options.model_dump_json(exclude={"limit", "timeout", "grader_workers"})
-    if key not in _PROBLEMS:
-        _PROBLEMS[key] = dataset.load_problems(
-            data=options.data,
-            release=options.release,
-            data_dir=options.data_dir,
-            start_date=options.start_date,
-            end_date=options.end_date,
-        )
-    selected = _PROBLEMS[key]
+    """The selected problems."""
+    sources, selected = loaded(options)
     if not selected:
         window = f"{options.start_date or 'the start'} and {options.end_date or 'the end'}"
-        raise HarnessError(
-            f"livecodebench: no problems in {options.release} between {window}; widen --start-date/--end-date"
-        )
+        where = f"the custom files of {options.data_dir}" if sources.kind == "custom" else options.release
+        raise HarnessError(f"livecodebench: no problems in {where} between {window}; widen --start-date/--end-date")
     return selected[: options.limit] if options.limit else selected
 
 
@@ -98,11 +112,25 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "problem_dates": {"start": dates[0][:10], "end": dates[-1][:10]},
         "by_platform": _counts(selected, "platform"),
         "by_difficulty": _counts(selected, "difficulty"),
+        "grader": "{repository}@{commit}".format(**dataset.upstream()),  # the lcb_runner whose grading we reproduce
     }
     if options.data == "sample":
         return {
             "dataset": "bundled fixtures (suites/livecodebench/samples/problems.jsonl)",
             "sha256": dataset.sha256_file(dataset.FIXTURES_FILE),
+            **info,
+        }
+    sources, _ = loaded(options)
+    if sources.kind == "custom":
+        return {
+            "dataset": "custom",
+            "data_dir": str(options.data_dir),
+            "why_custom": sources.why_custom,
+            "files": {path.name: digest for path, digest in sources.files},
+            "notes": [
+                f"custom problems from {options.data_dir}, not a pinned LiveCodeBench release: "
+                "not comparable with published scores"
+            ],
             **info,
         }
     config = dataset.release_config()
@@ -114,6 +142,11 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "files": {name: config.files[name].sha256 for name in files},
         **info,
     }
+
+
+def dataset_kind(options: Options) -> str:
+    """The dataset kind: "sample", "full" (a pinned release) or "custom" (the user's own problem files)."""
+    return "custom" if loaded(options)[0].kind == "custom" else options.data
 
 
 def _counts(selected: list[dataset.Problem], field: str) -> dict[str, int]:
@@ -142,7 +175,7 @@ def lcb_task(
     settings = GraderSettings(image=GRADER_IMAGE.tag, workers=options.grader_workers or default_workers())
     return Task(
         name=name,
-        dataset=MemoryDataset([sample(p) for p in problems(options)], name=f"{name}-{options.data}"),
+        dataset=MemoryDataset([sample(p) for p in problems(options)], name=f"{name}-{dataset_kind(options)}"),
         solver=agent_solver(request, suite=name, protocol=protocol, oracle=oracle(), system_prompt=system_prompt),
         scorer=lcb_scorer(settings, timeout=options.timeout),
         sandbox=sandbox,
