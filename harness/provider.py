@@ -33,11 +33,13 @@ def build_model(model: ResolvedModel, policy: RetryPolicy, guard: RunGuard | Non
     if model.provider.split("/", 1)[0] in SDK_RETRY_ARG_PROVIDERS:
         args.setdefault("max_retries", 0)
     instance = get_model(model.inspect_model, base_url=model.base_url, api_key=api_key(model), memoize=False, **args)
-    apply_policy(instance.api, policy, guard, key_env=model.api_key_env)
+    apply_policy(instance.api, policy, guard, key_env=model.api_key_env, model_id=model.model_id)
     return instance
 
 
-def apply_policy(api: ModelAPI, policy: RetryPolicy, guard: RunGuard | None, *, key_env: str | None) -> None:
+def apply_policy(
+    api: ModelAPI, policy: RetryPolicy, guard: RunGuard | None, *, key_env: str | None, model_id: str | None = None
+) -> None:
     """Install the policy's retry decision, backoff and call accounting on one provider instance."""
     provider_should_retry = api.should_retry
     provider_generate = api.generate
@@ -47,7 +49,7 @@ def apply_policy(api: ModelAPI, policy: RetryPolicy, guard: RunGuard | None, *, 
         transient = status is None and bool(provider_should_retry(ex))
         decision = policy.classify(status, transient)
         if decision is Decision.STOP_RUN and guard is not None and status is not None:
-            guard.stop(policy.stop_message(status, key_env), "api")
+            guard.stop(policy.stop_message(status, key_env, model_id or api.model_name), "api")
         return decision is Decision.RETRY
 
     async def generate(*args: Any, **kwargs: Any) -> Any:
