@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from inspect_ai.util import EarlyStop
@@ -44,6 +46,7 @@ class RunGuard:
         spent: float = 0.0,
         model: ResolvedModel | None = None,
         plans: dict[str, str | None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.price_key = price_key
         self.plan = plan
@@ -52,6 +55,8 @@ class RunGuard:
         self.plans = plans or {}
         """Price key -> plan for other keys (a drifted answer priced at the served model's rates)."""
         self.drift: Counter[str] = Counter()
+        self.clock = clock
+        """When a call is priced (its rates depend on the time: plan windows, peak/off-peak)."""
         self.cost_cap = cost_cap
         self.spent = spent
         """USD so far, previous invocations of a resumed run included."""
@@ -71,7 +76,7 @@ class RunGuard:
             self.response_models[output.model] += 1
             if self.model is not None and self.model.drifted(output.model):
                 key, plan = self._served(output.model)
-        cost = usage_cost(key, output.usage, plan=plan) if key and output.usage else None
+        cost = usage_cost(key, output.usage, self.clock(), plan) if key and output.usage else None
         if cost is None:
             self.unpriced_calls += 1
         else:
