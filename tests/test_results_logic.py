@@ -139,6 +139,29 @@ def test_claims_verdicts(tmp_path: Path) -> None:
     assert claims.unclaimed(df, registry) == [("terminal_bench", "nobody")]
 
 
+def test_claims_refuse_a_measurement_answered_by_another_model(tmp_path: Path) -> None:
+    from harness.results.report import DRIFT_MARK, render
+
+    registry = _registry(
+        tmp_path,
+        '[[claims]]\nbenchmark = "tb"\nmodel = "flash"\nmeasured_by = ["flash@vllm", "flash"]\nvalue = 50.0\n'
+        'source = "s"\n',
+    )
+    rows = binary("flash", [1, 0]) + binary("flash@vllm", [1, 1, 0, 0])
+    rows[0]["served_drift"] = "v4.1-flash=3"
+    df = frame(rows)
+    table = claims.check(df, registry)
+    assert list(table["model"]) == ["flash via flash@vllm"]  # the open weights measure the claim
+    [line] = claims.refused(df, registry)
+    assert line.startswith("refused: terminal_bench / flash against the claim for flash: the vendor answered with ")
+    assert "v4.1-flash (3 calls)" in line and "--allow-served-drift" in line
+    allowed = claims.check(df, registry, allow_served_drift=True).set_index("model")
+    assert allowed.at["flash", "served_drift"] == "v4.1-flash (3 calls)"
+    assert "served drift (allowed)" in claims.format_claims(allowed.reset_index())
+    report = render(df)
+    assert f"| flash{DRIFT_MARK} |" in report and "terminal_bench / flash: served-model drift" in report
+
+
 def test_claims_file_errors_name_the_field(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"claims\[0\]\.source 'nope' is not in \[sources\]"):
         _registry(tmp_path, '[[claims]]\nbenchmark = "tb"\nmodel = "m"\nvalue = 50\nsource = "nope"\n')

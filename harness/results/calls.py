@@ -173,6 +173,22 @@ def served_drift(samples: pd.DataFrame) -> dict[str, int]:
     return _counts(samples, "served_drift") if "served_drift" in samples else {}
 
 
+def drift_by_measurement(samples: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:
+    """(suite, model alias) -> {served name: calls} for every measurement with served-model drift."""
+    if samples.empty or "served_drift" not in samples:
+        return {}
+    out = {}
+    for key, g in samples.groupby(["suite", "model"], sort=True):
+        found = served_drift(g)
+        if found:
+            out[(str(key[0]), str(key[1]))] = found
+    return out
+
+
+def drift_text(found: dict[str, int]) -> str:
+    return ", ".join(f"{name} ({count} call{'s' if count != 1 else ''})" for name, count in found.items())
+
+
 def _counts(samples: pd.DataFrame, column: str) -> dict[str, int]:
     seen: Counter[str] = Counter()
     for cell in samples[column].dropna():
