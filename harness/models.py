@@ -203,17 +203,23 @@ def price_key(alias: str) -> str:
 
 
 def price_keys() -> dict[str, str]:
-    """inspect model name -> price key, for every registered (non-pattern, vendor-hosted) API alias."""
+    """inspect model name -> price key, for every registered (non-pattern, vendor-hosted) API alias, both as the
+    harness model API names it (`harness/<alias>`) and as the vendor provider does (`<provider>/<model>`)."""
+    hosted = {alias: e for alias, e in registry().items() if e["kind"] == "model" and not e.get("self_hosted")}
     return {
-        f"{entry['provider']}/{entry['model']}": price_key(alias)
-        for alias, entry in registry().items()
-        if entry["kind"] == "model" and not entry.get("self_hosted")
+        **{f"{e['provider']}/{e['model']}": price_key(alias) for alias, e in hosted.items()},
+        **{f"harness/{alias}": price_key(alias) for alias in hosted},
     }
 
 
 def served_price_key(provider: str, response_model: str) -> str | None:
     """The price key of the model a vendor answered with, when it is a registered model of the same provider
-    (served-model drift is priced at the served model's rates where they are known)."""
+    (served-model drift is priced at the served model's rates where they are known). `provider` may be an
+    inspect model name (`harness/<alias>` or `<provider>/<model>`)."""
+    if provider.startswith("harness/"):
+        provider = registry().get(provider.removeprefix("harness/"), {}).get("provider", provider)
+    elif "/" in provider and provider.split("/", 1)[0] != "openai-api":
+        provider = provider.split("/", 1)[0]
     name = response_model.removeprefix("models/")
     for alias, entry in registry().items():
         hosted = entry["kind"] == "model" and not entry.get("self_hosted")

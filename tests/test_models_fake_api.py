@@ -239,7 +239,9 @@ def test_usage_cost_of_the_logged_calls_matches_the_price_table(server: FakeMode
     assert rates is not None and rates.window in ("peak", "off-peak")
     expected = (1_000 * rates.input + 9_000 * (rates.cache_hit or 0) + 2_000 * rates.output) / 1e6
     assert usage_cost("deepseek-flash", usage, event.timestamp) == pytest.approx(expected)
-    assert json.loads(log.model_dump_json())["eval"]["model_args"] == {"max_retries": 0}
+    # the harness model API: the log names the alias, and no model args (nothing run-specific, no key)
+    eval_spec = json.loads(log.model_dump_json())["eval"]
+    assert eval_spec["model"] == "harness/deepseek-flash" and eval_spec["model_args"] == {}
 
 
 def test_malformed_tool_call_json_goes_back_to_the_model_not_to_a_retry(

@@ -135,7 +135,7 @@ def call_columns(
         for c in priced:
             call_key = key
             if model == agent_model and c.response_model and drifted(c.response_model):
-                call_key = served_price_key(model.split("/")[0], c.response_model) or key
+                call_key = served_price_key(model, c.response_model) or key
             plan = plans.get(call_key) if call_key else None
             values.append(usage_cost(call_key, model, [c.usage], c.at, plan))  # type: ignore[list-item]
             q = cost.quote(call_key, c.at, plan) if call_key and model == agent_model else None
