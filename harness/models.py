@@ -212,6 +212,22 @@ def price_keys() -> dict[str, str]:
     }
 
 
+def alias_for(inspect_model: str) -> str | None:
+    """The vendor-hosted alias an inspect model name (`provider/model`) stands for, if one is registered."""
+    for alias, entry in registry().items():
+        hosted = entry["kind"] == "model" and not entry.get("self_hosted")
+        if hosted and f"{entry['provider']}/{entry['model']}" == inspect_model:
+            return alias
+    return None
+
+
+def key_env_of_provider(provider: str) -> str | None:
+    """The API key variable the aliases of an inspect provider use (e.g. google -> GOOGLE_API_KEY)."""
+    envs = {e.get("api_key_env") for e in registry().values() if e.get("provider") == provider and e["kind"] == "model"}
+    envs.discard(None)
+    return envs.pop() if len(envs) == 1 else None
+
+
 def served_price_key(provider: str, response_model: str) -> str | None:
     """The price key of the model a vendor answered with, when it is a registered model of the same provider
     (served-model drift is priced at the served model's rates where they are known). `provider` may be an
