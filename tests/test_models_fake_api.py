@@ -104,6 +104,7 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(
     first, second = (r.body for r in server.model_requests())
     assert first["model"] == "deepseek-v4-pro" and first["reasoning_effort"] == "max"
     assert first["max_tokens"] == second["max_tokens"] == 384_000  # the family's output limit on every route
+    assert first["tools"] and not any(t["function"].get("strict") for t in first["tools"])  # no strict schemas
     assert first["thinking"] == {"type": "enabled"}
     assert first["tool_choice"] == "auto"
     assistant = [m for m in second["messages"] if m["role"] == "assistant"]
@@ -219,6 +220,7 @@ def test_claude_and_gpt_aliases_send_their_vendor_defaults(monkeypatch: pytest.M
     assert claude.completion == "hi" and claude.model == "claude-opus-4-6"
     gpt_request = gpt.metadata["request"]
     assert gpt_request.path == "/v1/responses" and gpt_request.body["reasoning"] == {"effort": "xhigh"}
+    assert not any(t.get("strict") for t in gpt_request.body.get("tools", []))
     assert gpt.completion == "hi" and gpt.model == "gpt-5.4-2026-03-05"
     assert gpt.usage is not None and gpt.usage.input_tokens_cache_read == 40
 
