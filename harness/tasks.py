@@ -14,9 +14,8 @@ from harness.policy import policy
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
-@task
-def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
-    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """`suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
     built = definition.build_task(request)
@@ -26,3 +25,9 @@ def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
         "policy_hash": policy().hash,
     }
     return built
+
+
+@task
+def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+    return build_suite_task(suite, agent, **options)
