@@ -58,7 +58,8 @@ def test_fake_deepseek_drives_the_scaffold_in_docker(docker_engine, results_dir,
     assert assistant["reasoning_content"] == "Write the file."
     shell_output = next(m for m in requests[1].body["messages"] if m["role"] == "tool")["content"]
     assert KEY not in shell_output
-    assert re.search(r"# 0\n", shell_output), shell_output  # `grep -c` found no key variable in the sandbox
+    # `grep -c` found no key variable in the sandbox (the output starts after the shell setup's prompt)
+    assert re.search(r"(^|# )0\n", shell_output, re.MULTILINE), shell_output
 
     record = json.loads((outcome.run_dir / "manifest.json").read_text())
     assert record["model"]["inspect_model"] == "deepseek/deepseek-v4-pro"
