@@ -125,7 +125,8 @@ def call_columns(
     from harness.models import price_keys, served_price_key
 
     keys = {**price_keys(), agent_model: agent_price_key}
-    drifted = drifted or (lambda name: False)
+    if drifted is None or agent_model.startswith(PSEUDO_PROVIDERS):  # a pseudo-model answers as itself
+        drifted = lambda name: False  # noqa: E731
     costs: dict[str, list[float]] = {}
     windows: Counter[str] = Counter()
     for model in {c.model for c in calls} | set(summary_usage):
