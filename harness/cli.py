@@ -1,5 +1,5 @@
-"""The `harness` command line: doctor, eval, validate, images, suites, models; report, claims, compare, route,
-nightly.
+"""The `harness` command line: doctor, eval, validate, images, suites, models, prices; report, claims, compare,
+route, nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback.
 """
@@ -173,6 +173,31 @@ def cmd_models(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_prices(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.cost import as_utc, price_table, rates_text
+    from harness.models import choose, price_key, registry
+
+    try:
+        at = as_utc(args.at)
+    except HarnessError as ex:
+        raise HarnessError(f"--at {ex}") from ex
+    if args.alias is None:
+        keys = list(price_table())
+    else:
+        key = price_key(args.alias)
+        if key not in price_table():
+            known = [a for a, e in registry().items() if e["kind"] == "model"] + list(price_table())
+            if args.alias not in known:
+                raise choose("model", args.alias, sorted(set(known)))
+        keys = [key]
+    for index, key in enumerate(keys):
+        if index:
+            print()
+        for line in rates_text(key, at, args.plan):
+            print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -262,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     su.set_defaults(func=cmd_suites)
     mo = sub.add_parser("models", help="list model aliases with provider, prices and key status")
     mo.set_defaults(func=cmd_models)
+    pr = sub.add_parser("prices", help="the rates in force for a model (plan, peak/off-peak window, source, date)")
+    pr.add_argument("alias", nargs="?", help="model alias or price key (default: every price key)")
+    pr.add_argument("--at", help="UTC timestamp, e.g. 2026-12-02T08:00:00Z (default: now)")
+    pr.add_argument("--plan", help="price plan (default: the key's default plan)")
+    pr.set_defaults(func=cmd_prices)
 
     from harness.results.commands import register as register_results  # report, claims, compare, route, nightly
 

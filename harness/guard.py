@@ -1,7 +1,9 @@
 """The run guard: what one `harness eval` spends, and the conditions that stop it starting new samples.
 
 Two conditions stop a run: the cost cap (`--cost-cap USD`) is reached, or the API answers with a status the
-retry policy says stops the run (402 insufficient balance, 401 authentication). Samples already running finish
+retry policy says stops the run (402 insufficient balance, 401 authentication, 404 model not found). The guard
+also watches `response.model`: an answer from another model than requested (served-model drift) is warned about
+at its first occurrence and priced at the served model's rates where they are known. Samples already running finish
 on their own; samples not yet started are not started (inspect's early stopping plus a drain of the task, so
 the log records them as not run and `--resume` runs them later).
 """
@@ -10,17 +12,22 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from inspect_ai.util import EarlyStop
 
 from harness.cost import usage_cost
+from harness.models import served_price_key
 
 if TYPE_CHECKING:
     from inspect_ai.dataset import Sample
     from inspect_ai.log import EvalSpec
     from inspect_ai.model import ModelOutput
     from inspect_ai.scorer import SampleScore
+
+    from harness.models import ResolvedModel
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +37,26 @@ MANAGER = "harness-run-guard"
 class RunGuard:
     """Spend against the cost cap, the stop condition, and the `response.model` of every call."""
 
-    def __init__(self, *, price_key: str | None, plan: str | None, cost_cap: float | None, spent: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        price_key: str | None,
+        plan: str | None,
+        cost_cap: float | None,
+        spent: float = 0.0,
+        model: ResolvedModel | None = None,
+        plans: dict[str, str | None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.price_key = price_key
         self.plan = plan
+        self.model = model
+        """The requested model, for the served-model drift check."""
+        self.plans = plans or {}
+        """Price key -> plan for other keys (a drifted answer priced at the served model's rates)."""
+        self.drift: Counter[str] = Counter()
+        self.clock = clock
+        """When a call is priced (its rates depend on the time: plan windows, peak/off-peak)."""
         self.cost_cap = cost_cap
         self.spent = spent
         """USD so far, previous invocations of a resumed run included."""
@@ -47,14 +71,34 @@ class RunGuard:
     def record_call(self, output: ModelOutput) -> None:
         """Account one successful API call; reaching the cost cap stops the run."""
         self.calls += 1
+        key, plan = self.price_key, self.plan
         if output.model:
             self.response_models[output.model] += 1
-        cost = usage_cost(self.price_key, output.usage, plan=self.plan) if self.price_key and output.usage else None
+            if self.model is not None and self.model.drifted(output.model):
+                key, plan = self._served(output.model)
+        cost = usage_cost(key, output.usage, self.clock(), plan) if key and output.usage else None
         if cost is None:
             self.unpriced_calls += 1
         else:
             self.spent += cost
         self.check_cap()
+
+    def _served(self, served: str) -> tuple[str | None, str | None]:
+        """Warn at the first answer from `served`; its price key (else the requested one) and plan."""
+        assert self.model is not None
+        if not self.drift[served]:
+            logger.warning(
+                "harness: served-model drift: requested %s (%s), the vendor answered with %s; the report marks "
+                "these samples and `harness claims` will not compare them without --allow-served-drift",
+                self.model.model_id,
+                self.model.alias,
+                served,
+            )
+        self.drift[served] += 1
+        key = served_price_key(self.model.provider, served)
+        if key is None:
+            return self.price_key, self.plan
+        return key, self.plans.get(key)
 
     def check_cap(self) -> None:
         if self.cost_cap is not None and self.spent >= self.cost_cap:
@@ -79,6 +123,7 @@ class RunGuard:
             "spent_usd": round(self.spent, 6),
             "api_calls": self.calls,
             "unpriced_calls": self.unpriced_calls,
+            "served_drift": dict(self.drift),
             "stop_reason": self.stop_reason,
             "stopped_by": self.stopped_by,
         }

@@ -3,6 +3,8 @@
 `inspect list tasks` shows them and `inspect eval harness/terminal_bench --model M` runs one: the suite's images
 are built or pulled first, and the task carries the retry policy's generate config and hash, as `harness eval`
 records them. Task args are `agent` (model, oracle or noop) and the suite's options (`-T data=sample -T limit=2`).
+Importing this module also registers the `harness/<alias>` model API (`harness.provider`), so
+`--model harness/deepseek-v4-pro` runs an alias with the harness retry policy.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
+
+from harness import provider  # noqa: F401  (registers the `harness/<alias>` model API)
 
 
 def _task(suite: str, agent: str, options: dict[str, Any]) -> Task:

@@ -72,6 +72,9 @@ def model_section(model: Any, plan: str | None) -> dict[str, Any]:
     if model.needs_api:
         price = price_for(model.price_key, plan=plan) if model.price_key else None
         section |= {
+            "model_id": model.model_id,
+            "model_source": model.source,
+            "model_checked": model.checked,
             "model_args": model.model_args,
             "api_key_env": model.api_key_env,
             "price_key": model.price_key,

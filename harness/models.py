@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.util
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -39,6 +41,20 @@ class ResolvedModel:
     """(module, package) the provider imports."""
     model_args: dict[str, Any] = field(default_factory=dict)
     generate: dict[str, Any] = field(default_factory=dict)
+    model_id: str | None = None
+    """The vendor's model id sent in each request."""
+    served: tuple[str, ...] = ()
+    """Globs of the `response.model` names that are this model (anything else is served-model drift)."""
+    source: str = ""
+    checked: str = ""
+    self_hosted: bool = False
+
+    def drifted(self, response_model: str | None) -> bool:
+        """True when the vendor answered with a model other than the one requested (see `served`)."""
+        if not response_model or not self.model_id or not self.needs_api:
+            return False
+        name = response_model.removeprefix("models/")
+        return not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.served)
 
     @property
     def agent(self) -> AgentKind:
@@ -91,7 +107,10 @@ def resolve(alias: str, *, script: Path | None = None, base_url: str | None = No
         raise HarnessError(f"--script is only for --model scripted, not {alias}")
     if alias not in entries and prefix in _patterns() and rest:
         return _from_entry(
-            alias, entries[prefix], inspect_model=f"{entries[prefix]['provider']}/{rest}", base_url=base_url
+            alias,
+            {**entries[prefix], "model": rest},
+            inspect_model=f"{entries[prefix]['provider']}/{rest}",
+            base_url=base_url,
         )
     if alias not in entries or entries[alias]["kind"] == "pattern":
         raise choose("model", alias, known_aliases())
@@ -116,7 +135,12 @@ def _from_entry(alias: str, entry: dict[str, Any], *, inspect_model: str, base_u
     env = entry.get("base_url_env")
     url = base_url or (os.environ.get(env) if env else None) or entry.get("base_url")
     requires = (entry["requires"], entry.get("requires_package", entry["requires"])) if "requires" in entry else None
-    price_key = entry.get("prices", alias)
+    price_key = None if entry.get("self_hosted") else entry.get("prices", alias)
+    generate = dict(entry.get("generate", {}))
+    if "max_output" in entry:  # one output limit per model family, the same on every route
+        generate.setdefault("max_tokens", entry["max_output"])
+    model_id = entry.get("model")
+    served = tuple(entry.get("served", [model_id, f"{model_id}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"]))
     return ResolvedModel(
         alias,
         entry["kind"],
@@ -130,7 +154,12 @@ def _from_entry(alias: str, entry: dict[str, Any], *, inspect_model: str, base_u
         price_key=price_key,
         requires=requires,
         model_args=dict(entry.get("model_args", {})),
-        generate=dict(entry.get("generate", {})),
+        generate=generate,
+        model_id=model_id,
+        served=served if model_id else (),
+        source=entry.get("source", ""),
+        checked=str(entry.get("checked", "")),
+        self_hosted=bool(entry.get("self_hosted")),
     )
 
 
@@ -144,7 +173,7 @@ def check_credentials(model: ResolvedModel) -> None:
         )
     if model.api_key_env and not model.api_key_optional and not model.key_set:
         raise HarnessError(f"model {model.alias}: set {model.api_key_env} (its API key) before running")
-    if model.kind == "pattern" and not model.base_url:
+    if (model.kind == "pattern" or model.self_hosted) and not model.base_url:
         raise HarnessError(
             f"model {model.alias}: set {model.base_url_env} to the server's URL "
             f"(e.g. http://localhost:8000/v1) or pass --base-url"
@@ -174,12 +203,45 @@ def price_key(alias: str) -> str:
 
 
 def price_keys() -> dict[str, str]:
-    """inspect model name -> price key, for every registered (non-pattern) API alias."""
+    """inspect model name -> price key, for every registered (non-pattern, vendor-hosted) API alias, both as the
+    harness model API names it (`harness/<alias>`) and as the vendor provider does (`<provider>/<model>`)."""
+    hosted = {alias: e for alias, e in registry().items() if e["kind"] == "model" and not e.get("self_hosted")}
     return {
-        f"{entry['provider']}/{entry['model']}": price_key(alias)
-        for alias, entry in registry().items()
-        if entry["kind"] == "model"
+        **{f"{e['provider']}/{e['model']}": price_key(alias) for alias, e in hosted.items()},
+        **{f"harness/{alias}": price_key(alias) for alias in hosted},
     }
+
+
+def alias_for(inspect_model: str) -> str | None:
+    """The vendor-hosted alias an inspect model name (`provider/model`) stands for, if one is registered."""
+    for alias, entry in registry().items():
+        hosted = entry["kind"] == "model" and not entry.get("self_hosted")
+        if hosted and f"{entry['provider']}/{entry['model']}" == inspect_model:
+            return alias
+    return None
+
+
+def key_env_of_provider(provider: str) -> str | None:
+    """The API key variable the aliases of an inspect provider use (e.g. google -> GOOGLE_API_KEY)."""
+    envs = {e.get("api_key_env") for e in registry().values() if e.get("provider") == provider and e["kind"] == "model"}
+    envs.discard(None)
+    return envs.pop() if len(envs) == 1 else None
+
+
+def served_price_key(provider: str, response_model: str) -> str | None:
+    """The price key of the model a vendor answered with, when it is a registered model of the same provider
+    (served-model drift is priced at the served model's rates where they are known). `provider` may be an
+    inspect model name (`harness/<alias>` or `<provider>/<model>`)."""
+    if provider.startswith("harness/"):
+        provider = registry().get(provider.removeprefix("harness/"), {}).get("provider", provider)
+    elif "/" in provider and provider.split("/", 1)[0] != "openai-api":
+        provider = provider.split("/", 1)[0]
+    name = response_model.removeprefix("models/")
+    for alias, entry in registry().items():
+        hosted = entry["kind"] == "model" and not entry.get("self_hosted")
+        if hosted and entry["provider"] == provider and entry["model"] == name:
+            return price_key(alias)
+    return None
 
 
 def scripted_outputs(script: Path):
@@ -194,16 +256,19 @@ def scripted_outputs(script: Path):
 
 
 def _price_text(key: str | None) -> str:
-    from harness.cost import default_plan, plans, price_for
+    """The rates in force now under the default plan (`harness prices` gives windows, sources, any time)."""
+    from harness.cost import plans, quote
 
-    price = price_for(key, plan=default_plan(key)) if key else None
-    if price is None:
+    q = quote(key) if key else None
+    if q is None:
         return "-"
-    hit = f"{price.cache_hit:g}" if price.cache_hit is not None else "n/a"
-    text = f"{price.input:g} / {hit} / {price.output:g}"
+    price = q.price
+    hit = f"{q.cache_hit:g}" if q.cache_hit is not None else "n/a"
+    text = f"{q.input:g} / {hit} / {q.output:g}"
     others = [p for p in plans(key) if p != price.plan]
-    if others or price.plan != "standard":
-        text += f" [{price.plan}" + (f"; also {', '.join(others)}" if others else "") + "]"
+    if others or price.plan != "standard" or q.window:
+        label = q.label + (f"; also {', '.join(others)}" if others else "")
+        text += f" [{label}]"
     if price.long_context_threshold:
         text += f" (>{price.long_context_threshold // 1000}K: {price.long_context_input:g} / "
         text += f"{price.long_context_output:g})"
@@ -232,6 +297,7 @@ def model_table() -> list[dict[str, str]]:
                     "provider model": "retired",
                     "USD/1M in / cache-hit / out": "-",
                     "key": "-",
+                    "source (checked)": "-",
                     "description": f"refused: use {' or '.join(entry['replacements'])}",
                 }
             )
@@ -246,14 +312,15 @@ def model_table() -> list[dict[str, str]]:
         )
         provider = model.inspect_model if model.needs_api else "pseudo-model"
         description = model.description
-        if model.base_url_env and model.needs_api:
-            description += f"; URL: {model.base_url_env} or --base-url" if kind == "pattern" else ""
+        if model.base_url_env and model.needs_api and (kind == "pattern" or model.self_hosted):
+            description += f"; URL: {model.base_url_env} or --base-url"
         rows.append(
             {
                 "alias": name,
                 "provider model": provider,
                 "USD/1M in / cache-hit / out": _price_text(model.price_key),
                 "key": _key_text(model),
+                "source (checked)": f"{model.source} ({model.checked})" if model.source else "-",
                 "description": description,
             }
         )
@@ -265,3 +332,14 @@ def list_models() -> list[str]:
     from tabulate import tabulate
 
     return tabulate(model_table(), headers="keys", tablefmt="simple").splitlines()
+
+
+def served_drift_check(alias: str | None) -> Callable[[str], bool] | None:
+    """A test of `response.model` names for served-model drift against `alias` (None: alias unknown here)."""
+    if not alias:
+        return None
+    try:
+        model = resolve(alias, script=LISTING if registry().get(alias, {}).get("kind") == "scripted" else None)
+    except HarnessError:
+        return None
+    return model.drifted

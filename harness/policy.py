@@ -11,6 +11,7 @@ import email.utils
 import hashlib
 import json
 import random
+import re
 import time
 import tomllib
 from enum import StrEnum
@@ -54,7 +55,8 @@ class ApiPolicy(BaseModel):
     stop_run_statuses: list[int]
     """Statuses that stop the whole run: no new sample starts."""
     stop_run_messages: dict[str, str]
-    """Message per stop-run status; `{key_env}` is replaced by the model's API key variable."""
+    """Message per stop-run status; `{key_env}` and `{model}` are replaced by the model's API key variable and
+    its model id."""
 
     def model_post_init(self, context: Any) -> None:
         overlap = set(self.retry_statuses) & set(self.never_retry_statuses)
@@ -141,12 +143,26 @@ class RetryPolicy(BaseModel):
         ex = state.outcome.exception() if state.outcome is not None else None
         return self.backoff(state.attempt_number, retry_after(ex) if ex is not None else None)
 
-    def stop_message(self, status: int, key_env: str | None) -> str:
-        return self.api.stop_run_messages[str(status)].format(key_env=key_env or "the API key")
+    def stop_message(self, status: int, key_env: str | None, model: str | None = None) -> str:
+        return self.api.stop_run_messages[str(status)].format(
+            key_env=key_env or "the API key", model=model or "(unknown)"
+        )
+
+
+MODEL_NOT_FOUND = re.compile(r"model_not_found|model not exist|model .*(does not exist|not found)|no such model", re.I)
+"""How vendors word an unknown model when they do not answer 404 (DeepSeek: 400 "Model Not Exist")."""
 
 
 def status_of(ex: BaseException) -> int | None:
-    """The HTTP status an SDK exception carries (openai/anthropic `status_code`, google `code`), if any."""
+    """The HTTP status an SDK exception carries (openai/anthropic `status_code`, google `code`), if any; an
+    unknown-model answer counts as 404 whatever its status."""
+    status = _http_status(ex)
+    if status is not None and status != 404 and status < 500 and MODEL_NOT_FOUND.search(str(ex)):
+        return 404
+    return status
+
+
+def _http_status(ex: BaseException) -> int | None:
     for attr in ("status_code", "code"):
         value = getattr(ex, attr, None)
         if isinstance(value, int) and 100 <= value < 600:

@@ -180,7 +180,14 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
 
     rp = policy()
     spent_before = _spent(run_dir) if previous else 0.0
-    guard = RunGuard(price_key=model.price_key, plan=plan, cost_cap=req.cost_cap, spent=spent_before)
+    guard = RunGuard(
+        price_key=model.price_key,
+        plan=plan,
+        cost_cap=req.cost_cap,
+        spent=spent_before,
+        model=model,
+        plans=_price_plans(model, req, plan),
+    )
     record: dict[str, Any] = {
         "run_id": run_id,
         "started": previous.get("started", manifest.now()),

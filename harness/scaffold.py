@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import shlex
 import tomllib
 from collections.abc import Sequence
 from functools import cache
@@ -19,6 +20,7 @@ from inspect_ai.agent import AgentPrompt, AgentSubmit, as_solver, react
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, chain, generate, system_message
 from inspect_ai.tool import Tool, ToolDef, ToolSource, bash_session, text_editor
+from inspect_ai.util import store
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import HarnessError, choose
@@ -51,11 +53,26 @@ class Protocol(BaseModel):
     submit: bool
 
 
+class Shell(BaseModel):
+    """The agent shell's environment: variables and shell code run before the model's first command."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    env: dict[str, str]
+    init: str = ""
+
+    def command(self) -> str:
+        """One line that prepares a bash session (quiet: its output is not shown to the model)."""
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.env.items()))
+        return f"export {exports}; {self.init}".strip().rstrip(";")
+
+
 class ScaffoldConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
     system_prompt: str
+    shell: Shell
     protocols: dict[str, Protocol]
     budgets: dict[str, Budgets]
 
@@ -86,6 +103,7 @@ def scaffold_hash(suite: str, protocol: str, system_prompt: str | None = None) -
         "protocol": protocol,
         **cfg.protocols[protocol].model_dump(),
         "budgets": budgets(suite).model_dump(),
+        "shell": cfg.shell.model_dump() if "bash_session" in cfg.protocols[protocol].tools else None,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -139,10 +157,46 @@ def bounded(tool: Tool, max_bytes: int) -> Tool:
     ).as_tool()
 
 
+def prepared_shell(tool: Tool, shell: Shell) -> Tool:
+    """`bash_session` that runs `shell.command()` in a session before the model's first command there, and again
+    after the model restarts it; that setup's own output is not shown to the model."""
+    tdef = ToolDef(tool)
+    inner = tdef.tool
+    setup = shell.command()
+
+    @functools.wraps(inner)
+    async def execute(action: str, input: str | None = None) -> Any:
+        state = store()
+        if action != "restart" and not state.get(SHELL_READY):
+            await inner(action="type_submit", input=setup)
+            state.set(SHELL_READY, True)
+        result = await inner(action=action, input=input)
+        if action == "restart":
+            await inner(action="type_submit", input=setup)
+        return result
+
+    return ToolDef(
+        execute,
+        name=tdef.name,
+        description=tdef.description,
+        parameters=tdef.parameters,
+        parallel=tdef.parallel,
+        viewer=tdef.viewer,
+        model_input=tdef.model_input,
+        max_output=tdef.max_output,
+        options=tdef.options,
+    ).as_tool()
+
+
+SHELL_READY = "harness:shell_ready"
+"""Sample store key: the agent's bash session has the scaffold's shell environment."""
+
+
 def _tool(name: str, b: Budgets) -> Tool:
     if name == "bash_session":
         # the session keeps running a command past wait_for_output; the model can read or interrupt it
-        return bounded(bash_session(wait_for_output=b.command_timeout), b.max_tool_output)
+        shell = prepared_shell(bash_session(wait_for_output=b.command_timeout), config().shell)
+        return bounded(shell, b.max_tool_output)
     if name == "text_editor":
         return bounded(text_editor(timeout=b.command_timeout), b.max_tool_output)
     raise HarnessError(f"{SCAFFOLD_FILE}: unknown tool {name!r}; valid: bash_session, text_editor")

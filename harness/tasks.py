@@ -1,6 +1,7 @@
 """The inspect task every suite runs through, registered so eval logs carry the suite, agent and options.
 
-The task's metadata carries the scaffold hash, so a log read on its own still says which scaffold produced it.
+The task's metadata carries the scaffold hash and the retry policy hash, so a log read on its own still says which
+scaffold and policy produced it, whether it was run by `harness eval` or `inspect eval`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from inspect_ai import Task, task
 
+from harness.policy import policy
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
@@ -17,7 +19,11 @@ def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
     built = definition.build_task(request)
-    built.metadata = {**(built.metadata or {}), "scaffold_hash": definition.scaffold_hash()}
+    built.metadata = {
+        **(built.metadata or {}),
+        "scaffold_hash": definition.scaffold_hash(),
+        "policy_hash": policy().hash,
+    }
     return built
 
 

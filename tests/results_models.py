@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +97,17 @@ PASSES = {
 INFRA_ERRORS = {("gpt-5.4", "hello-file"): "AddTestsDirError"}
 
 
-def expected_costs(on: date) -> dict[str, dict[str, float]]:
-    """USD per (model, task), by hand from the turns above and the published prices (USD per 1M tokens)."""
-    flash_hello = (1500 * 0.14 + 9000 * 0.0028 + 400 * 0.28) / 1e6  # 0.0003472
-    flash_sum = (10_000 * 0.14 + 8_000_000 * 0.0028 + 1000 * 0.28) / 1e6  # 0.02408
-    if on < date(2026, 12, 31):  # V4-Pro launch discount
-        pro = (40_000 * 0.435 + 100_000 * 0.003625 + 8000 * 0.87) / 1e6  # 0.0247225
-    else:  # full price; no cache-hit price published, so cache reads bill as input
-        pro = (40_000 * 1.74 + 100_000 * 1.74 + 8000 * 3.48) / 1e6  # 0.27144
+def expected_costs(at: datetime) -> dict[str, dict[str, float]]:
+    """USD per (model, task), by hand from the turns above and the rates in force at `at` (USD per 1M tokens;
+    DeepSeek's depend on the time: plan window, peak or off-peak)."""
+    from harness.cost import quote
+
+    fq, pq = quote("deepseek-flash", at), quote("deepseek-v4-pro", at)
+    assert fq is not None and pq is not None
+    f_hit, p_hit = (fq.cache_hit if fq.cache_hit is not None else fq.input), (pq.cache_hit or pq.input)
+    flash_hello = (1500 * fq.input + 9000 * f_hit + 400 * fq.output) / 1e6
+    flash_sum = (10_000 * fq.input + 8_000_000 * f_hit + 1000 * fq.output) / 1e6
+    pro = (40_000 * pq.input + 100_000 * p_hit + 8000 * pq.output) / 1e6
     gpt = (100_000 * 2.5 + 20_000 * 0.25 + 5000 * 15) / 1e6  # 0.33
     gpt_hello = gpt + (1000 * 2.5 + 100 * 15) / 1e6  # 0.334
     opus = (60_000 * 5 + 10_000 * 6.25 + 80_000 * 0.5 + 10_000 * 25) / 1e6  # 0.6525

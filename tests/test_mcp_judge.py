@@ -171,4 +171,24 @@ def test_judge_model_specs(tmp_path) -> None:
     with pytest.raises(HarnessError, match="expected an object mapping claims"):
         judge.judge_model(judge.JudgeSpec("scripted", bad))
     assert judge.JudgeSpec("gemini-3.1-pro").api_key_env == "GOOGLE_API_KEY"
-    assert judge.JudgeSpec("google/gemini-3.1-pro-preview").price_alias is None
+    # upstream's judge name is the alias's vendor id: the same alias, price, key and policy
+    assert judge.JudgeSpec("google/gemini-3.1-pro-preview").price_alias == "gemini-3.1-pro"
+    assert judge.JudgeSpec("openai/gpt-9").price_alias is None
+    assert judge.JudgeSpec("openai/gpt-9").api_key_env == "OPENAI_API_KEY"  # checked before any work too
+
+
+def test_the_judge_goes_through_the_harness_model_api_and_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.policy import policy
+
+    monkeypatch.setenv("GOOGLE_API_KEY", "fake-google-key")
+    model = judge.judge_model(judge.JudgeSpec("google/gemini-3.1-pro-preview"))
+    assert str(model) == "harness/gemini-3.1-pro"  # the alias's API: SDK retries off, the policy's retry rules
+    config = judge.generate_config()
+    assert (config.timeout, config.max_retries, config.attempt_timeout) == (
+        policy().call_timeout,
+        policy().api.max_attempts - 1,
+        policy().api.attempt_timeout,
+    )
+    monkeypatch.delenv("GOOGLE_API_KEY")
+    with pytest.raises(HarnessError, match="set GOOGLE_API_KEY"):
+        judge.judge_model(judge.JudgeSpec("gemini-3.1-pro"))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,13 +36,14 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import includes
 from inspect_ai.tool import ToolFunction
 
-from harness.cost import usage_cost
+from harness.cost import quote, usage_cost
 from harness.guard import RunGuard
 from harness.models import resolve
 from harness.provider import build_model
 from harness.scaffold import scaffold_solver
 
 KEY = "sk-fake-deepseek-key-0123456789"
+PEAK = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture()
@@ -72,7 +75,9 @@ def model_events(log: EvalLog) -> list[ModelEvent]:
     return [e for e in log.samples[0].events if isinstance(e, ModelEvent)]
 
 
-def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelServer, tmp_path: Path) -> None:
+def test_deepseek_tool_episode_sends_reasoning_content_back(
+    server: FakeModelServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     server.play(
         Reply(
             chat_completion(
@@ -90,11 +95,16 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelSer
             )
         ),
     )
-    guard = RunGuard(price_key="deepseek-v4-pro", plan=None, cost_cap=None)
-    log = run_scaffold("deepseek-v4-pro", server.openai_url, tmp_path, guard)
+    guard = RunGuard(
+        price_key="deepseek-v4-pro", plan=None, cost_cap=None, model=resolve("deepseek-v4-pro"), clock=lambda: PEAK
+    )
+    with caplog.at_level(logging.WARNING, logger="harness.guard"):
+        log = run_scaffold("deepseek-v4-pro", server.openai_url, tmp_path, guard)
 
     first, second = (r.body for r in server.model_requests())
     assert first["model"] == "deepseek-v4-pro" and first["reasoning_effort"] == "max"
+    assert first["max_tokens"] == second["max_tokens"] == 384_000  # the family's output limit on every route
+    assert first["tools"] and not any(t["function"].get("strict") for t in first["tools"])  # no strict schemas
     assert first["thinking"] == {"type": "enabled"}
     assert first["tool_choice"] == "auto"
     assistant = [m for m in second["messages"] if m["role"] == "assistant"]
@@ -109,13 +119,17 @@ def test_deepseek_tool_episode_sends_reasoning_content_back(server: FakeModelSer
     # response.model is recorded per call: the vendor served the second call with another model
     assert [e.output.model for e in model_events(log)] == ["deepseek-v4-pro", "deepseek-v4-flash"]
     assert guard.response_models == {"deepseek-v4-pro": 1, "deepseek-v4-flash": 1}
-    # cache hits read from DeepSeek's own usage fields, priced at the cache-hit rate
+    # served-model drift: warned once, counted, and the Flash answer priced at Flash's rates
+    assert guard.drift == {"deepseek-v4-flash": 1}
+    [warning] = [r.getMessage() for r in caplog.records if "served-model drift" in r.getMessage()]
+    assert "requested deepseek-v4-pro (deepseek-v4-pro), the vendor answered with deepseek-v4-flash" in warning
+    # cache hits read from DeepSeek's own usage fields, priced at the cache-hit rate, peak hours
     usages = [e.output.usage for e in model_events(log)]
     assert [(u.input_tokens, u.input_tokens_cache_read, u.output_tokens) for u in usages if u] == [
         (200, 800, 50),
         (100, 1000, 30),
     ]
-    expected = (200 * 0.435 + 800 * 0.003625 + 50 * 0.87 + 100 * 0.435 + 1000 * 0.003625 + 30 * 0.87) / 1e6
+    expected = (200 * 1.32 + 800 * 0.044 + 50 * 3.96 + 100 * 0.30 + 1000 * 0.006 + 30 * 1.20) / 1e6
     assert guard.spent == pytest.approx(expected)
     assert KEY not in log.model_dump_json()
 
@@ -150,6 +164,7 @@ def test_deepseek_anthropic_route_round_trips_thinking(server: FakeModelServer, 
     assert first.body["model"] == "deepseek-v4-pro"
     assert first.body["thinking"]["type"] == "enabled"  # budget_tokens is sent; DeepSeek documents it as ignored
     assert first.body["output_config"] == {"effort": "max"}
+    assert first.body["max_tokens"] == 384_000  # the same output limit as the chat route
     assistant = next(m for m in second.body["messages"] if m["role"] == "assistant")
     thinking = next(block for block in assistant["content"] if block["type"] == "thinking")
     assert (thinking["thinking"], thinking["signature"]) == ("Add them.", "sig-1")
@@ -189,19 +204,23 @@ def test_claude_and_gpt_aliases_send_their_vendor_defaults(monkeypatch: pytest.M
         ("claude-opus-4-6", anthropic_message(thinking_block("hm"), text_block("hi"), model="claude-opus-4-6"), "max"),
         ("gpt-5.4", openai_response("hi", model="gpt-5.4-2026-03-05", cached=40), "xhigh"),
     ):
-        # inspect may probe the endpoint first (OpenAI: reasoning-summary support), so every request gets the reply
+        # every request gets the reply, so a probe request would show up as a second request
         with FakeModelServer(responder=lambda request, reply=reply: Reply(reply)) as server:
             resolved = resolve(alias, base_url=server.openai_url if alias.startswith("gpt") else server.anthropic_url)
-            assert resolved.generate == {"reasoning_effort": effort}
+            assert resolved.generate["reasoning_effort"] == effort
             config = GenerateConfig(**resolved.generate, **fast_policy().generate_config())
             outputs.append(asyncio.run(build_model(resolved, fast_policy()).generate("hi", config=config)))
-            outputs[-1].metadata = {"request": server.model_requests()[-1]}
+            [request] = server.model_requests()  # one billed request: no reasoning-summary probe
+            assert "hello, world" not in json.dumps(request.body)
+            outputs[-1].metadata = {"request": request}
     claude, gpt = outputs
     claude_body = claude.metadata["request"].body
     assert claude_body["thinking"]["type"] == "adaptive" and claude_body["output_config"] == {"effort": "max"}
+    assert claude_body["max_tokens"] == 128_000
     assert claude.completion == "hi" and claude.model == "claude-opus-4-6"
     gpt_request = gpt.metadata["request"]
-    assert gpt_request.path == "/v1/responses" and gpt_request.body["reasoning"]["effort"] == "xhigh"
+    assert gpt_request.path == "/v1/responses" and gpt_request.body["reasoning"] == {"effort": "xhigh"}
+    assert not any(t.get("strict") for t in gpt_request.body.get("tools", []))
     assert gpt.completion == "hi" and gpt.model == "gpt-5.4-2026-03-05"
     assert gpt.usage is not None and gpt.usage.input_tokens_cache_read == 40
 
@@ -214,11 +233,17 @@ def test_usage_cost_of_the_logged_calls_matches_the_price_table(server: FakeMode
             )
         )
     )
-    log = run_scaffold("deepseek-v4-flash", server.openai_url, tmp_path)
-    usage = model_events(log)[0].output.usage
-    assert usage is not None
-    assert usage_cost("deepseek-v4-flash", usage) == pytest.approx((1_000 * 0.14 + 9_000 * 0.0028 + 2_000 * 0.28) / 1e6)
-    assert json.loads(log.model_dump_json())["eval"]["model_args"] == {"max_retries": 0}
+    log = run_scaffold("deepseek-flash", server.openai_url, tmp_path)
+    [event] = model_events(log)
+    usage = event.output.usage
+    assert usage is not None and event.output.model == "deepseek-v4-pro"  # the fake's default answer
+    rates = quote("deepseek-flash", event.timestamp)
+    assert rates is not None and rates.window in ("peak", "off-peak")
+    expected = (1_000 * rates.input + 9_000 * (rates.cache_hit or 0) + 2_000 * rates.output) / 1e6
+    assert usage_cost("deepseek-flash", usage, event.timestamp) == pytest.approx(expected)
+    # the harness model API: the log names the alias, and no model args (nothing run-specific, no key)
+    eval_spec = json.loads(log.model_dump_json())["eval"]
+    assert eval_spec["model"] == "harness/deepseek-flash" and eval_spec["model_args"] == {}
 
 
 def test_malformed_tool_call_json_goes_back_to_the_model_not_to_a_retry(

@@ -27,7 +27,7 @@ def http_error(status: int, **headers: str) -> Exception:
         (503, Decision.RETRY),
         (400, Decision.FAIL),
         (403, Decision.FAIL),
-        (404, Decision.FAIL),
+        (404, Decision.STOP_RUN),
         (422, Decision.FAIL),
         (409, Decision.FAIL),
         (401, Decision.STOP_RUN),
@@ -79,3 +79,19 @@ def test_hash_covers_every_parameter() -> None:
 def test_stop_messages_name_the_key() -> None:
     assert policy().stop_message(401, "DEEPSEEK_API_KEY").endswith("check DEEPSEEK_API_KEY")
     assert "insufficient balance" in policy().stop_message(402, None)
+    message = policy().stop_message(404, None, "gemini-3.1-pro")
+    assert message.startswith("the API has no model gemini-3.1-pro (404 model not found): fix the model id")
+
+
+def test_a_model_not_found_answer_counts_as_404_whatever_its_status() -> None:
+    from harness.policy import status_of
+
+    class VendorError(Exception):
+        def __init__(self, status: int, message: str) -> None:
+            super().__init__(message)
+            self.status_code = status
+
+    assert status_of(VendorError(400, "Model Not Exist")) == 404  # DeepSeek's wording
+    assert status_of(VendorError(400, "{'code': 'model_not_found'}")) == 404
+    assert status_of(VendorError(400, "invalid tool schema")) == 400
+    assert status_of(VendorError(503, "model not found in pool, try later")) == 503  # transient: stays retried

@@ -79,7 +79,7 @@ def test_production_policy_pins_attempts_timeouts_and_connections() -> None:
     assert rp.eval_kwargs()["retry_on_error"] == rp.sandbox.sample_retries
     assert {429, 500, 502, 503} <= set(rp.api.retry_statuses)
     assert {400, 401, 403, 422} <= set(rp.api.never_retry_statuses)
-    assert set(rp.api.stop_run_statuses) == {401, 402}
+    assert set(rp.api.stop_run_statuses) == {401, 402, 404}
 
 
 def test_429_honours_retry_after() -> None:

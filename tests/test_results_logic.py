@@ -31,9 +31,12 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "infra_error": None,
         "retries": 0,
         "api_retries": 0,
+        "api_attempts": 0,
         "model_calls": 0,
         "unpriced_calls": 0,
         "response_models": "",
+        "served_drift": "",
+        "price_windows": "",
         "input_tokens": 0,
         "cache_read_tokens": 0,
         "cache_write_tokens": 0,
@@ -134,6 +137,29 @@ def test_claims_verdicts(tmp_path: Path) -> None:
     assert table.at["same", "tasks_for_gap"] == 780
     assert "780 (> all 89)" in claims.format_claims(table.reset_index())
     assert claims.unclaimed(df, registry) == [("terminal_bench", "nobody")]
+
+
+def test_claims_refuse_a_measurement_answered_by_another_model(tmp_path: Path) -> None:
+    from harness.results.report import DRIFT_MARK, render
+
+    registry = _registry(
+        tmp_path,
+        '[[claims]]\nbenchmark = "tb"\nmodel = "flash"\nmeasured_by = ["flash@vllm", "flash"]\nvalue = 50.0\n'
+        'source = "s"\n',
+    )
+    rows = binary("flash", [1, 0]) + binary("flash@vllm", [1, 1, 0, 0])
+    rows[0]["served_drift"] = "v4.1-flash=3"
+    df = frame(rows)
+    table = claims.check(df, registry)
+    assert list(table["model"]) == ["flash via flash@vllm"]  # the open weights measure the claim
+    [line] = claims.refused(df, registry)
+    assert line.startswith("refused: terminal_bench / flash against the claim for flash: the vendor answered with ")
+    assert "v4.1-flash (3 calls)" in line and "--allow-served-drift" in line
+    allowed = claims.check(df, registry, allow_served_drift=True).set_index("model")
+    assert allowed.at["flash", "served_drift"] == "v4.1-flash (3 calls)"
+    assert "served drift (allowed)" in claims.format_claims(allowed.reset_index())
+    report = render(df)
+    assert f"| flash{DRIFT_MARK} |" in report and "terminal_bench / flash: served-model drift" in report
 
 
 def test_claims_file_errors_name_the_field(tmp_path: Path) -> None:
@@ -482,32 +508,57 @@ def test_usage_cost_prices_per_call_and_falls_back() -> None:
     assert math.isnan(usage_cost("nope", "x/nope", [ModelUsage(input_tokens=10)], None))
 
 
-def test_calls_are_priced_one_by_one_under_the_recorded_plan_and_unpriced_calls_are_unknown() -> None:
-    from datetime import date
+def test_calls_are_priced_one_by_one_at_their_own_time_and_unpriced_calls_are_unknown() -> None:
+    from datetime import UTC, datetime
 
     from inspect_ai.model import ModelUsage
 
+    from harness.models import resolve
     from harness.results.calls import Call, call_columns
 
-    day, usage = date(2026, 6, 1), ModelUsage(input_tokens=1_000_000, output_tokens=100_000)
-    pro, pro_full = "deepseek/deepseek-v4-pro", 1.74 + 0.1 * 3.48
+    peak, off = datetime(2026, 12, 2, 9, 59, tzinfo=UTC), datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # a boundary
+    usage = ModelUsage(input_tokens=1_000_000, output_tokens=100_000)
+    pro = "deepseek/deepseek-v4-pro"
     calls = [
-        Call(pro, usage, day, 2, "deepseek-v4-pro"),
-        Call(pro, usage, day, 0, "deepseek-v4-flash"),
-        # a judge on DeepSeek's Anthropic route: priced by its price key (deepseek-v4-flash), default plan
-        Call("anthropic/deepseek-v4-flash", usage, day, 1, "deepseek-v4-flash"),
+        Call(pro, None, peak, failed=True),  # 429: sent, not answered, not billed
+        Call(pro, None, peak, failed=True),  # 500
+        Call(pro, usage, peak, response_model="deepseek-v4-pro"),  # one logical call, two retries
+        Call(pro, usage, off, response_model="deepseek-v4-pro"),
+        # a judge on DeepSeek's Anthropic route: priced by its price key (deepseek-flash), default plan, off-peak
+        Call("anthropic/deepseek-flash", usage, off, response_model="deepseek-flash"),
     ]
-    columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)
-    assert columns["cost_usd"] == pytest.approx(2 * pro_full)
-    assert columns["judge_cost_usd"] == pytest.approx(0.14 + 0.1 * 0.28)
-    assert (columns["model_calls"], columns["api_retries"], columns["unpriced_calls"]) == (3, 3, 0)
-    assert columns["response_models"] == "deepseek-v4-flash=2;deepseek-v4-pro=1"
-    # no model event with usage: the sample summary's usage is priced on the sample's day
-    assert call_columns([], {pro: usage}, pro, "deepseek-v4-pro", {"deepseek-v4-pro": "full"}, day)[
-        "cost_usd"
-    ] == pytest.approx(pro_full)
+    columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {}, peak, drifted=resolve("deepseek-v4-pro").drifted)
+    assert columns["cost_usd"] == pytest.approx((1.32 + 0.1 * 3.96) + (0.66 + 0.1 * 1.98))
+    assert columns["judge_cost_usd"] == pytest.approx(0.15 + 0.1 * 0.60)
+    assert (columns["model_calls"], columns["api_attempts"], columns["api_retries"]) == (3, 5, 2)
+    assert columns["unpriced_calls"] == 0 and columns["served_drift"] == ""
+    assert columns["response_models"] == "deepseek-flash=1;deepseek-v4-pro=2"  # never the placeholder of a failure
+    assert columns["price_windows"] == "list/off-peak=1;list/peak=1"
+    # a call that failed for good is one logical call with no answer
+    failed = call_columns([Call(pro, None, peak, failed=True)] * 3, {}, pro, "deepseek-v4-pro", {}, peak)
+    assert (failed["model_calls"], failed["api_retries"], failed["response_models"]) == (1, 2, "")
+    # no model event with usage: the sample summary's usage is priced at the sample's start
+    summary = call_columns([], {pro: usage}, pro, "deepseek-v4-pro", {}, off)
+    assert summary["cost_usd"] == pytest.approx(0.66 + 0.1 * 1.98)
     served = "openai-api/openai-compatible/my-model"
-    unpriced = call_columns([Call(served, usage, day, 0, None)] * 2, {}, served, "openai-compatible/my-model", {}, day)
+    unpriced = call_columns([Call(served, usage, peak)] * 2, {}, served, "openai-compatible/my-model", {}, peak)
     assert math.isnan(unpriced["cost_usd"]) and unpriced["unpriced_calls"] == 2
-    pseudo = call_columns([Call("mockllm/scripted", usage, day, 0, None)], {}, "mockllm/scripted", "scripted", {}, day)
+    pseudo = call_columns([Call("mockllm/scripted", usage, peak)], {}, "mockllm/scripted", "scripted", {}, peak)
     assert (pseudo["cost_usd"], pseudo["unpriced_calls"]) == (0.0, 0)
+
+
+def test_served_model_drift_is_marked_and_priced_at_the_served_model() -> None:
+    from datetime import UTC, datetime
+
+    from inspect_ai.model import ModelUsage
+
+    from harness.models import resolve
+    from harness.results.calls import Call, call_columns
+
+    at, usage = datetime(2026, 12, 2, 8, 0, tzinfo=UTC), ModelUsage(input_tokens=1_000_000, output_tokens=0)
+    pro = "deepseek/deepseek-v4-pro"
+    drifted = resolve("deepseek-v4-pro").drifted
+    calls = [Call(pro, usage, at, response_model="deepseek-flash"), Call(pro, usage, at, response_model=None)]
+    columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {}, at, drifted=drifted)
+    assert columns["served_drift"] == "deepseek-flash=1"
+    assert columns["cost_usd"] == pytest.approx(0.30 + 1.32)  # the Flash answer at Flash's peak rate

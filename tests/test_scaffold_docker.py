@@ -13,7 +13,9 @@ from fakes import FakeModelServer, Reply, Request, chat_completion, deepseek_usa
 from fakes.policy import fast_policy
 
 from harness import run
+from harness.cost import usage_cost
 from harness.results import load
+from harness.results.calls import read_calls
 from harness.run import EvalRequest, run_eval
 
 pytestmark = pytest.mark.docker
@@ -56,18 +58,22 @@ def test_fake_deepseek_drives_the_scaffold_in_docker(docker_engine, results_dir,
     assert assistant["reasoning_content"] == "Write the file."
     shell_output = next(m for m in requests[1].body["messages"] if m["role"] == "tool")["content"]
     assert KEY not in shell_output
-    assert re.search(r"# 0\n", shell_output), shell_output  # `grep -c` found no key variable in the sandbox
+    # `grep -c` found no key variable in the sandbox (the output starts after the shell setup's prompt)
+    assert re.search(r"(^|# )0\n", shell_output, re.MULTILINE), shell_output
 
     record = json.loads((outcome.run_dir / "manifest.json").read_text())
     assert record["model"]["inspect_model"] == "deepseek/deepseek-v4-pro"
     assert record["model"]["response_models"] == {"deepseek-v4-pro": 2}
-    assert record["model"]["price_plan"] == "launch-discount"
+    assert record["model"]["price_plan"] == "list" and record["model"]["model_id"] == "deepseek-v4-pro"
     assert record["versions"]["inspect_ai"] and record["versions"]["git_sha"]
     assert record["suites"]["terminal_bench"]["scaffold_hash"] and record["policy"]["hash"]
     assert record["images"]["built"] and all(record["images"]["built"].values())
     assert record["started"] <= record["finished"]
     [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
     assert (row["input_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (2_000 + 1_000, 1_500, 160)
-    assert row["cost_usd"] == pytest.approx((3_000 * 0.435 + 1_500 * 0.003625 + 160 * 0.87) / 1e6)
+    calls = [c for cs in read_calls(str(next((outcome.run_dir / "logs").glob("*.eval")))).values() for c in cs]
+    assert row["cost_usd"] == pytest.approx(sum(usage_cost("deepseek-v4-pro", c.usage, c.at) for c in calls))
+    assert row["price_windows"] in ("list/peak=2", "list/off-peak=2", "list/off-peak=1;list/peak=1")
+    assert (row["model_calls"], row["api_attempts"], row["api_retries"]) == (2, 2, 0)
     assert row["response_models"] == "deepseek-v4-pro=2" and row["passed"]
     assert KEY not in "".join(p.read_bytes().decode("latin-1") for p in (outcome.run_dir / "logs").rglob("*.eval"))

@@ -55,6 +55,13 @@ class Claim(BaseModel):
     """Percent, as published."""
     source: str
     config: str | None = None
+    measured_by: list[str] = []
+    """Harness aliases whose runs measure the claimed model (default: `model`). E.g. the V4-Flash claims:
+    DeepSeek's API now serves V4.1-Flash under every Flash name, so only the open weights measure V4-Flash."""
+
+    @property
+    def aliases(self) -> list[str]:
+        return self.measured_by or [self.model]
 
 
 class Registry(BaseModel):
@@ -102,16 +109,46 @@ def _measured(df: pd.DataFrame) -> dict[tuple[str, str], tuple[Interval, int]]:
     return out
 
 
-def check(df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0) -> pd.DataFrame:
-    """One row per measured (suite, model) that has a claim; `gap` in points for the `tasks for gap` column."""
+def refused(df: pd.DataFrame, registry: Registry | None = None) -> list[str]:
+    """One line per measurement with served-model drift that a claim would be set against: refused."""
+    from harness.results.calls import drift_by_measurement, drift_text
+
+    registry = registry or load_registry()
+    drift = drift_by_measurement(df)
+    lines = []
+    for claim in registry.claims:
+        suite = registry.benchmarks[claim.benchmark].suite
+        for alias in claim.aliases:
+            if (suite, alias) in drift:
+                lines.append(
+                    f"refused: {suite} / {alias} against the claim for {claim.model}: the vendor answered with "
+                    f"{drift_text(drift[(suite, alias)])}, not the model the claim is for; "
+                    "pass --allow-served-drift to compare anyway (the table then says so)"
+                )
+    return lines
+
+
+def check(
+    df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0, allow_served_drift: bool = False
+) -> pd.DataFrame:
+    """One row per measured (suite, alias) that has a claim; `gap` in points for the `tasks for gap` column.
+
+    A measurement with served-model drift is left out (see `refused`) unless `allow_served_drift`, and then
+    its `served_drift` column names what answered."""
+    from harness.results.calls import drift_by_measurement, drift_text
+
     registry = registry or load_registry()
     measured = _measured(df)
+    drift = drift_by_measurement(df)
     rows: list[dict[str, Any]] = []
-    for claim in registry.claims:
+    for claim, alias in ((c, a) for c in registry.claims for a in c.aliases):
         bench = registry.benchmarks[claim.benchmark]
-        if bench.suite is None or (bench.suite, claim.model) not in measured:
+        if bench.suite is None or (bench.suite, alias) not in measured:
             continue
-        interval, tasks = measured[(bench.suite, claim.model)]
+        drifted = drift.get((bench.suite, alias))
+        if drifted and not allow_served_drift:
+            continue
+        interval, tasks = measured[(bench.suite, alias)]
         claimed = claim.value / 100
         observed_gap = interval.estimate - claimed
         direction = 1 if observed_gap > 0 else -1
@@ -119,8 +156,9 @@ def check(df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0) 
             {
                 "suite": bench.suite,
                 "benchmark": bench.name,
-                "model": claim.model,
+                "model": claim.model if alias == claim.model else f"{claim.model} via {alias}",
                 "config": claim.config or "",
+                "served_drift": drift_text(drifted) if drifted else "",
                 "claimed": claimed,
                 "measured": interval.estimate,
                 "ci_low": interval.low,
@@ -143,7 +181,7 @@ def check(df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0) 
 def unclaimed(df: pd.DataFrame, registry: Registry | None = None) -> list[tuple[str, str]]:
     """Measured (suite, model) pairs that no claim covers."""
     registry = registry or load_registry()
-    covered = {(registry.benchmarks[c.benchmark].suite, c.model) for c in registry.claims}
+    covered = {(registry.benchmarks[c.benchmark].suite, a) for c in registry.claims for a in c.aliases}
     return [key for key in _measured(df) if key not in covered]
 
 
@@ -178,5 +216,7 @@ def format_claims(table: pd.DataFrame, gap: float = 5.0) -> str:
             ],
         }
     )
+    if "served_drift" in table and table["served_drift"].astype(bool).any():
+        view["served drift (allowed)"] = table["served_drift"]
     sources = "; ".join(sorted(set(table["source"])))
     return view.to_markdown(index=False, disable_numparse=True) + f"\n\nSource: {sources}"

@@ -40,11 +40,14 @@ def cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_claims(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.results.claims import CLAIMS_FILE, check, format_claims, load_registry, unclaimed
+    from harness.results.claims import CLAIMS_FILE, check, format_claims, load_registry, refused, unclaimed
 
     registry = load_registry(args.claims or CLAIMS_FILE)
     df = _load(args.run_dirs)
-    print(format_claims(check(df, registry, args.gap), args.gap))
+    print(format_claims(check(df, registry, args.gap, allow_served_drift=args.allow_served_drift), args.gap))
+    if not args.allow_served_drift:
+        for line in refused(df, registry):
+            print(f"\n{line}")
     missing = unclaimed(df, registry)
     if missing:
         print("\nNo published claim for: " + ", ".join(f"{s} / {m}" for s, m in missing))
@@ -106,6 +109,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--gap", type=gap_points, default=5.0, help="points in (0, 100]: also show tasks needed for this gap"
     )
     cl.add_argument("--claims", type=Path, help="claims file (default: harness/data/claims.toml)")
+    cl.add_argument(
+        "--allow-served-drift",
+        action="store_true",
+        help="compare measurements whose calls another model answered (marked in the table)",
+    )
     cl.set_defaults(func=cmd_claims)
 
     co = sub.add_parser("compare", help="paired per-task comparison of two runs (McNemar, paired bootstrap)")

@@ -41,11 +41,14 @@ def pct(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{100 * value:.1f}"
 
 
-def suite_table(table: pd.DataFrame) -> str:
-    """One suite's rows of `summary()` as Markdown."""
+DRIFT_MARK = " ⚠ served drift"
+
+
+def suite_table(table: pd.DataFrame, drifted: set[str] | frozenset[str] = frozenset()) -> str:
+    """One suite's rows of `summary()` as Markdown; models in `drifted` are marked (served-model drift)."""
     view = pd.DataFrame(
         {
-            "model": table["model"],
+            "model": [f"{m}{DRIFT_MARK}" if m in drifted else m for m in table["model"]],
             "score % (95% CI)": [
                 f"{pct(s)} [{pct(lo)}, {pct(hi)}]"
                 for s, lo, hi in zip(table["score"], table["ci_low"], table["ci_high"], strict=True)
@@ -147,7 +150,16 @@ def _release_date(alias: str) -> date | None:
 def notes(df: pd.DataFrame) -> list[str]:
     """Comparability warnings and the suites' own notes (see the module docstring)."""
     out: list[str] = []
+    from harness.results.calls import drift_by_measurement, drift_text
+
+    drift = drift_by_measurement(df)
     for (suite, model), g in df.groupby(["suite", "model"], sort=True):
+        if (suite, model) in drift:
+            out.append(
+                f"{suite} / {model}: served-model drift: the vendor answered with {drift_text(drift[(suite, model)])} "
+                "instead of the requested model; this is not a measurement of the requested model "
+                "(`harness claims` refuses it without --allow-served-drift)."
+            )
         for column, what in (
             ("scaffold_hash", "scaffold"),
             ("policy_hash", "retry policy"),
@@ -199,8 +211,12 @@ def render(df: pd.DataFrame) -> str:
     ]
     if table.empty:
         return "\n".join([*lines, "(no samples)", ""])
+    from harness.results.calls import drift_by_measurement
+
+    drift = drift_by_measurement(df)
     for suite, rows in table.groupby("suite", sort=True):
-        lines += [f"## {suite}", "", suite_table(rows), ""]
+        drifted = {model for (s, model) in drift if s == suite}
+        lines += [f"## {suite}", "", suite_table(rows, drifted), ""]
     if table["judge_cost_usd"].fillna(0).gt(0).any():
         judge = table[["suite", "model", "judge_cost_usd"]].assign(judge_cost_usd=table["judge_cost_usd"].map(usd))
         lines += [

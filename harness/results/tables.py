@@ -6,8 +6,10 @@
 - failures that are not the model's: `error` (the sample raised; its message) and `infra_error` (the scorer
   reported an infrastructure failure: its class); `error_class` is the exception class of the first or the
   class of the second; `errored` is either; `retries` (sandbox retries of the sample);
-- calls (`calls.py`): `model_calls`, `api_retries` (retries of API calls), `unpriced_calls`, `response_models`
-  (`name=count;...` of the `response.model`s the vendors answered with);
+- calls (`calls.py`): `model_calls` (logical calls), `api_attempts` (requests sent), `api_retries` (the
+  difference), `unpriced_calls`, `response_models` (`name=count;...` of the `response.model`s the vendors
+  answered with), `served_drift` (answers from another model than the alias requested), `price_windows`
+  (`plan/window=count;...` of the priced agent calls);
 - usage: `input_tokens` (cache misses only, as inspect counts them), `cache_read_tokens`, `cache_write_tokens`,
   `output_tokens`, `reasoning_tokens` of the agent model; `cost_usd` (the agent model's calls, priced per call
   from `data/prices.toml` under the price plan the run recorded; NaN when a call has no price) and
@@ -27,7 +29,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,7 @@ from inspect_ai.model import ModelUsage
 
 from harness import manifest
 from harness.errors import HarnessError
-from harness.models import price_key
+from harness.models import price_key, served_drift_check
 from harness.results.calls import Call, call_columns, read_calls
 from harness.results.stats import score_interval
 
@@ -56,9 +58,12 @@ SAMPLE_COLUMNS = [
     "errored",
     "retries",
     "api_retries",
+    "api_attempts",
     "model_calls",
     "unpriced_calls",
     "response_models",
+    "served_drift",
+    "price_windows",
     "input_tokens",
     "cache_read_tokens",
     "cache_write_tokens",
@@ -191,13 +196,14 @@ def _run_manifest(log: str) -> dict[str, Any]:
     return _manifest(str(parent.parent)) if parent.name == "logs" else {}
 
 
-def _day(started: Any, created: Any) -> date | None:
+def _start(started: Any, created: Any) -> datetime | None:
+    """When the sample started (else when its log was created), for usage without model events."""
     for value in (started, created):
         if isinstance(value, datetime):
-            return value.date()
+            return value
         if isinstance(value, str) and value:
             try:
-                return datetime.fromisoformat(value).date()
+                return datetime.fromisoformat(value)
             except ValueError:
                 continue
     return None
@@ -250,7 +256,13 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
         "retries": int(r["retries"]) if _present(r.get("retries")) else 0,
         **_usage_columns(usage, provider_model),
         **call_columns(
-            sample_calls, usage, provider_model, agent_key, plans, _day(r.get("started_at"), r.get("created"))
+            sample_calls,
+            usage,
+            provider_model,
+            agent_key,
+            plans,
+            _start(r.get("started_at"), r.get("created")),
+            drifted=served_drift_check(alias),
         ),
         "total_time": r.get("total_time"),
         "working_time": r.get("working_time"),

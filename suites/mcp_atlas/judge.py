@@ -190,15 +190,10 @@ def response_schema() -> ResponseSchema:
 
 
 def generate_config() -> GenerateConfig:
-    """Temperature 0, the structured-output schema, and the harness's one retry policy."""
-    api = policy().api
+    """Temperature 0, the structured-output schema, and the harness's one retry policy (attempts, timeouts,
+    connections: the same settings as the agent model's calls; no judge-specific timeout)."""
     return GenerateConfig(
-        temperature=config().temperature,
-        response_schema=response_schema(),
-        max_retries=api.max_attempts - 1,
-        attempt_timeout=api.attempt_timeout,
-        timeout=api.attempt_timeout * api.max_attempts,
-        max_connections=api.max_connections,
+        temperature=config().temperature, response_schema=response_schema(), **policy().generate_config()
     )
 
 
@@ -296,16 +291,24 @@ class JudgeSpec:
     script: Path | None = None
 
     @property
-    def price_alias(self) -> str | None:
-        from harness.models import registry
+    def alias(self) -> str | None:
+        """The model alias the judge is: named as one, or by its `provider/model` (google/gemini-3.1-pro-preview)."""
+        from harness.models import alias_for, registry
 
-        return self.model if self.model in registry() else None
+        return self.model if self.model in registry() else alias_for(self.model)
+
+    @property
+    def price_alias(self) -> str | None:
+        return self.alias
 
     @property
     def api_key_env(self) -> str | None:
-        from harness.models import registry
+        """The judge's key variable: its alias's, else the one the aliases of its provider use."""
+        from harness.models import key_env_of_provider, registry
 
-        return registry().get(self.model, {}).get("api_key_env")
+        if self.alias:
+            return registry()[self.alias].get("api_key_env")
+        return key_env_of_provider(self.model.split("/", 1)[0]) if "/" in self.model else None
 
 
 def load_judge_script(path: Path) -> dict[str, str]:
@@ -366,8 +369,11 @@ def check(spec: JudgeSpec) -> None:
 
 
 def judge_model(spec: JudgeSpec) -> Model:
-    """The judge for `spec`; an inspect model role `judge`, when the eval binds one, takes precedence."""
-    from harness.models import registry, resolve
+    """The judge for `spec`, through the same model API and retry policy as the agent (`harness/<alias>`; another
+    `provider/model` gets the SDK's own retries off and the policy's settings). An inspect model role `judge`,
+    when the eval binds one, takes precedence."""
+    from harness.models import resolve
+    from harness.provider import SDK_RETRY_ARG_PROVIDERS, build_model
 
     check(spec)
     if spec.model == SCRIPTED:
@@ -375,9 +381,10 @@ def judge_model(spec: JudgeSpec) -> Model:
         default = get_model(
             "mockllm/scripted-judge", custom_outputs=scripted_judge(load_judge_script(spec.script)), memoize=False
         )
-    elif spec.model in registry():
-        resolved = resolve(spec.model)
-        default = get_model(resolved.inspect_model, base_url=resolved.base_url, **resolved.model_args)
+    elif spec.alias:
+        default = build_model(resolve(spec.alias), policy())
     else:
-        default = get_model(spec.model)
+        provider = spec.model.split("/", 1)[0]
+        args = {"max_retries": 0} if provider in SDK_RETRY_ARG_PROVIDERS else {}
+        default = get_model(spec.model, memoize=False, **args)
     return get_model(role="judge", default=default)

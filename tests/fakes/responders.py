@@ -22,6 +22,7 @@ def sum_solver(
     fail_after: int | None = None,
     status: int = 402,
     model: str = "deepseek-v4-pro",
+    message: str | None = None,
 ) -> Callable[[Request], Action]:
     """Answer each toy sample in one turn (submit the sum), with `usage` per call; after `fail_after` requests
     every request gets HTTP `status`."""
@@ -31,7 +32,7 @@ def sum_solver(
         nonlocal count
         count += 1
         if fail_after is not None and count > fail_after:
-            return Error(status, f"fake {status}")
+            return Error(status, message or f"fake {status}")
         a, b = (int(n) for n in re.findall(r"\d+", _question(request))[:2])
         return Reply(
             chat_completion(
