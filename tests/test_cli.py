@@ -25,7 +25,7 @@ def test_suites_lists_one_line_each() -> None:
 def test_suite_all_leaves_out_the_opt_in_variants() -> None:
     from harness.run import expand_suites
 
-    assert expand_suites(["all"]) == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench"]
+    assert expand_suites(["all"]) == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench", "swe_pro"]
     assert expand_suites(["livecodebench_agentic"]) == ["livecodebench_agentic"]
 
 

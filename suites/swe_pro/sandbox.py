@@ -2,8 +2,9 @@
 
 Scale's images are `jefzda/sweap-images:<dockerhub_tag>` (`[images]` in config.toml), pulled with retry and an
 optional mirror or namespace; a local image under the same name is used as it is. Their ENTRYPOINT is bash, so the
-containers start with the entrypoint cleared. The offline fixtures build one small image each, FROM the harness base
-with Debian packages only (python3-pytest, golang-go, nodejs + mocha), holding the repository at /app.
+containers start with the entrypoint cleared. The offline fixtures build an environment image FROM the harness base
+with Debian packages only (python3-pytest, golang-go, nodejs + mocha), then one image per fixture with its
+repository at /app.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from inspect_ai.util import SandboxEnvironmentSpec
 
 from harness import fixture_repo
 from harness.images import ImageBuild, ImagePull, ImageSpec, rewrite_ref
+from harness.paths import SANDBOXES
 from harness.sandbox import SandboxLimits, agent_and_eval_spec
 from suites.swe_pro.config import settings
 from suites.swe_pro.dataset import FIXTURES_DIR, Instance
 
-FIXTURE_PACKAGES = {"python": "python3-pytest", "go": "golang-go", "js": "nodejs mocha"}
-"""Debian packages of each fixture language (beside git and python, which every image needs for the parser)."""
+ENV_BUILD = ImageBuild(name="harness-swepro-env", context=SANDBOXES / "swe_pro" / "env")
 
 
 def official_ref(instance: Instance) -> str:
@@ -31,7 +32,7 @@ def fixture_build(instance: Instance) -> ImageBuild:
     return ImageBuild(
         name=f"harness-swepro-{instance.repo.split('/')[-1]}",
         context=FIXTURES_DIR,
-        build_args={"PACKAGES": FIXTURE_PACKAGES[instance.repo_language], "SRC": instance.repo.split("/")[-1]},
+        build_args={"ENV_IMAGE": ENV_BUILD.tag, "SRC": instance.repo.split("/")[-1]},
         extra_files=((fixture_repo.CONTEXT_NAME, fixture_repo.BUILD_REPO),),
     )
 
@@ -39,7 +40,7 @@ def fixture_build(instance: Instance) -> ImageBuild:
 def image_specs(instances: list[Instance], *, fixtures: bool, mirror: str | None) -> list[ImageSpec]:
     """What must exist before the run: fixture builds, or one pull per official image."""
     if fixtures:
-        return [fixture_build(i) for i in instances]
+        return [ENV_BUILD, *(fixture_build(i) for i in instances)]
     refs = dict.fromkeys(rewrite_ref(official_ref(i), mirror) for i in instances)
     return [ImagePull(ref) for ref in refs]
 
