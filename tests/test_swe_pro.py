@@ -339,3 +339,17 @@ def test_suite_is_registered_and_claims_name_it() -> None:
     text = CLAIMS_FILE.read_text()
     assert 'suite = "swe_pro"' in text
     assert registry is not None
+
+
+def test_sandboxes_clear_scales_bash_entrypoint_and_only_eval_has_a_network() -> None:
+    from suites.swe_pro import sandbox
+
+    spec = sandbox.spec("jefzda/sweap-images:x", eval_network=True)
+    services = spec.config.services
+    assert services["default"].entrypoint == [] and services["default"].network_mode == "none"
+    assert services["eval"].entrypoint == [] and services["eval"].network_mode is None
+    instance = fixture("go")
+    assert sandbox.official_ref(instance) == f"jefzda/sweap-images:{instance.dockerhub_tag}"
+    assert sandbox.run_image(instance, fixtures=False, mirror="mirror.example.com") == (
+        f"mirror.example.com/jefzda/sweap-images:{instance.dockerhub_tag}"
+    )
