@@ -89,3 +89,37 @@ def test_eval_with_a_dataset_file_and_scales_go_scripts(docker_engine, results_d
     assert "--- PASS: TestParseLineValueWithEquals" in meta["test_output"]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert "rows.jsonl" in json.dumps(manifest)
+
+
+def test_a_scripted_model_resolves_through_the_scaffold_and_claims_show_swe_pro(
+    docker_engine, results_dir, tmp_path, monkeypatch, capsys
+) -> None:
+    """deepseek-v4-pro (a scripted pseudo-model under the real alias) fixes pyledger with the shell tool and submits;
+    `harness claims` then sets the run beside the V4 card's SWE-Pro claim."""
+    import base64
+
+    from harness.run import EvalRequest, run_eval
+    from tests.results_models import register_pseudo_models
+
+    register_pseudo_models(monkeypatch)
+    (instance,) = [i for i in dataset.load(dataset.source("sample", None, None, None)) if i.repo_language == "python"]
+    fixed = (dataset.FIXTURES_DIR / "src" / "pyledger" / "fix" / "ledger" / "__init__.py").read_bytes()
+    command = f"echo {base64.b64encode(fixed).decode()} | base64 -d > /app/ledger/__init__.py"
+    turn = {"tool_calls": [{"function": "bash_session", "arguments": {"action": "type_submit", "input": command}}]}
+    submit = {"tool_calls": [{"function": "submit", "arguments": {"answer": "parse_amount handles decimals"}}]}
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({instance.instance_id: [turn, submit]}))
+    outcome = run_eval(
+        EvalRequest(
+            model="deepseek-v4-pro",
+            suites=["swe_pro"],
+            script=script,
+            options={"data": "sample", "instance_ids": [instance.instance_id]},
+        )
+    )
+    (sample,) = samples(outcome.run_dir)
+    meta = score_meta(sample)
+    assert meta["resolved"] and meta["resolved_strict"], meta.get("test_output")
+    assert main(["claims", str(outcome.run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "SWE-Pro" in out and "deepseek-v4-pro Max" in out and "55.4" in out
