@@ -88,7 +88,7 @@ def test_eval_with_a_dataset_file_and_scales_go_scripts(docker_engine, results_d
     assert {t["name"] for t in meta["parser_output"]["tests"]} == {*instance.fail_to_pass, *instance.pass_to_pass}
     assert "--- PASS: TestParseLineValueWithEquals" in meta["test_output"]
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert "rows.jsonl" in json.dumps(manifest)
+    assert "rows.jsonl" in json.dumps(manifest) and "scripts_sha256" in json.dumps(manifest)
 
 
 def test_a_scripted_model_resolves_through_the_scaffold_and_claims_show_swe_pro(

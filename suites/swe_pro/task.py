@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,15 @@ def instances(options: Options) -> list[dataset.Instance]:
     return selected
 
 
+def scripts_digest(folder: Path, selected: list[dataset.Instance]) -> str:
+    """One hash over the run scripts and parsers of the selected instances (recorded in the manifest)."""
+    digest = hashlib.sha256()
+    for instance in selected:
+        scripts = load_scripts(folder, instance)
+        digest.update(f"{instance.instance_id}\0{scripts.run_script}\0{scripts.parser}\0".encode())
+    return digest.hexdigest()
+
+
 def images(options: Options) -> list[ImageSpec]:
     return sandbox.image_specs(instances(options), fixtures=_fixtures(options), mirror=options.mirror)
 
@@ -104,6 +114,7 @@ def dataset_info(options: Options) -> dict[str, Any]:
         "split": src.split,
         "sha256": src.sha256,
         "scripts_dir": str(scripts_dir(options)),
+        "scripts_sha256": scripts_digest(scripts_dir(options), instances(options)),
         "instances": len(instances(options)),
     }
 
