@@ -8,7 +8,8 @@ is resolved when every FAIL_TO_PASS and PASS_TO_PASS test is in it. No output.js
 - `modifies_test_files` and `test_runner_hook`: shared with SWE-bench Verified (harness.strict_rules), with this
   suite's hook files and patterns (pytest, go test, jest and mocha hooks; `[hardening]` in config.toml);
 - `forged_statuses`: a graded test the parser reports PASSED also has a failing status line in the log (the
-  parsers read status lines from the output, so code under test can print a passing line for a failing test);
+  parsers read status lines from the output, so code under test can print a passing line for a failing test; the
+  rule also fires when two tests share the name and one fails, where the official verdict is ambiguous anyway);
 - `empty_patch_resolves`: the instance resolves without any change (its tests do not test the issue).
 """
 
