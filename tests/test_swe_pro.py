@@ -319,26 +319,41 @@ def test_compare_pairs_a_run_with_a_published_file_on_common_instances(tmp_path:
         published_frame(tmp_path / "bad.json")
 
 
-def test_compare_cli_against_the_published_file(shared_data: Path, tmp_path: Path, capsys) -> None:
-    from harness.results import commands
+def test_compare_cli_on_scales_published_files(shared_data: Path, capsys) -> None:
+    from harness.cli import main
 
-    frame = published_frame(shared_data / PRO / "published_results" / "claude-45sonnet-10132025.json")
+    folder = shared_data / PRO / "published_results"
+    frame = published_frame(folder / "claude-45sonnet-10132025.json")
     assert len(frame) == 730 and int(frame["passed"].sum()) == 319  # 43.7% of 730
-    run = frame.head(20).assign(model="oracle", run_id="r", score=1.0, passed=True)
-    (comparison,) = compare_frames(run, frame)
-    assert comparison.tasks == 20 and comparison.unpaired_b == 710
-    assert commands is not None
+    gpt5, sonnet = folder / "gpt-5-250-turns-10132025.json", folder / "claude-45sonnet-10132025.json"
+    assert main(["compare", str(gpt5), str(sonnet)]) == 0
+    out = capsys.readouterr().out
+    assert "729 paired attempts over 729 tasks in common; unpaired and left out: A 0, B 1" in out
+    assert "- mean score: A 0.364, B 0.438" in out and "McNemar exact test: discordant 59 vs 113" in out
 
 
-def test_suite_is_registered_and_claims_name_it() -> None:
-    from harness.results.claims import CLAIMS_FILE, load_registry
+def test_suite_is_registered_and_the_v4_card_swe_pro_claims_are_checked() -> None:
+    from harness.results.claims import check, format_claims
     from harness.suite import get_suite, suite_names
 
     assert "swe_pro" in suite_names() and get_suite("swe_pro") is SUITE
-    registry = load_registry(CLAIMS_FILE)
-    text = CLAIMS_FILE.read_text()
-    assert 'suite = "swe_pro"' in text
-    assert registry is not None
+    models = ["claude-opus-4-6", "gpt-5.4", "gemini-3.1-pro", "deepseek-v4-pro"]
+    runs = pd.DataFrame(
+        [
+            {"suite": "swe_pro", "model": m, "task": f"t{n}", "epoch": 1, "score": float(n % 2), "errored": False}
+            for m in models
+            for n in range(10)
+        ]
+    )
+    table = check(runs)
+    claimed = {(r.model, r.config): round(100 * r.claimed, 1) for r in table.itertuples() if r.suite == "swe_pro"}
+    assert claimed == {
+        ("claude-opus-4-6", "Max"): 57.3,
+        ("gpt-5.4", "xHigh"): 57.7,
+        ("gemini-3.1-pro", ""): 54.2,
+        ("deepseek-v4-pro", "Max"): 55.4,
+    }
+    assert set(table["benchmark_tasks"]) == {731} and "SWE-Pro" in format_claims(table)
 
 
 def test_sandboxes_clear_scales_bash_entrypoint_and_only_eval_has_a_network() -> None:
