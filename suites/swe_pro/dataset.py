@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from harness.rows import Source
 from suites.swe_pro.config import settings
 
-FIXTURES_DIR = Path(__file__).parent / "fixtures"
+FIXTURES_DIR = Path(__file__).parent / "samples"
 FIXTURES_FILE = FIXTURES_DIR / "instances.jsonl"
 FIXTURE_SCRIPTS = FIXTURES_DIR / "run_scripts"
 PROMPT_FILE = Path(__file__).parent / "prompt.md"

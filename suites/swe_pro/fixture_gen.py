@@ -1,10 +1,10 @@
-"""Generate the offline SWE-bench Pro fixtures: `fixtures/instances.jsonl` and `fixtures/run_scripts/<instance_id>/`.
+"""Generate the offline SWE-bench Pro fixtures: `samples/instances.jsonl` and `samples/run_scripts/<instance_id>/`.
 
-A source `fixtures/src/<name>/` holds `base/`, `fix/`, `test_overlay/` (harness.fixture_repo) and `instance.toml`
+A source `samples/src/<name>/` holds `base/`, `fix/`, `test_overlay/` (harness.fixture_repo) and `instance.toml`
 (language, issue text, requirements, interface, test lists). Rows have the ScaleAI/SWE-bench_Pro columns and forms:
 the instance id names the fix commit, list columns are Python list literals, `before_repo_set_cmd` ends with the
 checkout of the test files from the fix commit, and each instance gets the run script and parser of its language
-(`fixtures/templates/`, written in the style of Scale's scripts).
+(`samples/templates/`, written in the style of Scale's scripts).
 
     python -m suites.swe_pro.fixture_gen           # rewrite the fixtures
     python -m suites.swe_pro.fixture_gen --check   # exit 1 when they are stale
