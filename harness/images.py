@@ -250,6 +250,8 @@ class ImageBuild:
     inject_ca: bool = False
     timeout: float | None = None
     """Seconds the build may take (e.g. Harbor's build_timeout_sec); None: no limit. Not part of the tag."""
+    extra_files: tuple[tuple[str, Path], ...] = ()
+    """(name in the context, file) pairs added to the context, for a file shared by several contexts."""
 
     @property
     def tag(self) -> str:
@@ -276,6 +278,8 @@ def context_hash(spec: ImageBuild) -> str:
         raise HarnessError(f"image {spec.name}: build context {root} does not exist")
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in spec.extra_files:
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(json.dumps([spec.dockerfile, sorted(spec.build_args.items())]).encode())
     digest.update((_base_id_cached() or "").encode())
     dockerfile = root / spec.dockerfile
@@ -340,11 +344,14 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
         tags.append(spec.tag)
     for number, spec in enumerate(todo, 1):
         context = spec.context
-        if spec.inject_ca:
+        if spec.inject_ca or spec.extra_files:
             tmp = Path(tempfile.mkdtemp(prefix="harness-ctx-"))
             shutil.copytree(spec.context, tmp, dirs_exist_ok=True)
-            bundle = ca_bundle()
-            Path(tmp, "ca-bundle.crt").write_bytes(bundle.read_bytes() if bundle else b"")
+            for name, path in spec.extra_files:
+                shutil.copyfile(path, tmp / name)
+            if spec.inject_ca:
+                bundle = ca_bundle()
+                Path(tmp, "ca-bundle.crt").write_bytes(bundle.read_bytes() if bundle else b"")
             context = tmp
         try:
             _build(

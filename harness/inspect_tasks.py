@@ -56,6 +56,12 @@ def livecodebench(agent: str = "model", **options: Any) -> Task:
 
 
 @task
+def swe_pro(agent: str = "model", **options: Any) -> Task:
+    """SWE-bench Pro public set, graded as Scale's swe_bench_pro_eval.py (`-T scripts_dir=DIR` beyond the samples)."""
+    return _task("swe_pro", agent, options)
+
+
+@task
 def livecodebench_agentic(agent: str = "model", **options: Any) -> Task:
     """LiveCodeBench problems with a sandbox to run code before answering (not the official protocol)."""
     return _task("livecodebench_agentic", agent, options)

@@ -25,6 +25,8 @@ class SandboxLimits:
     pids: int | None = None
     workdir: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    entrypoint: list[str] | None = None
+    """Replaces the image's entrypoint (e.g. `[]` for images whose ENTRYPOINT is a shell)."""
 
 
 @cache
@@ -54,6 +56,8 @@ def compose_config(
         service["working_dir"] = limits.workdir
     if limits.environment:
         service["environment"] = dict(limits.environment)
+    if limits.entrypoint is not None:
+        service["entrypoint"] = list(limits.entrypoint)
     services: dict[str, Any] = {"default": service}
     for name, extra in (extra_services or {}).items():
         _refuse_host_access(name, extra)
@@ -66,6 +70,19 @@ def sandbox_spec(
 ) -> SandboxEnvironmentSpec:
     """An inspect `SandboxEnvironmentSpec` for a docker sandbox running `image`."""
     return SandboxEnvironmentSpec("docker", compose_config(image, limits, extra_services))
+
+
+AGENT_SERVICE = "default"
+EVAL_SERVICE = "eval"
+
+
+def agent_and_eval_spec(image: str, agent: SandboxLimits, evaluation: SandboxLimits) -> SandboxEnvironmentSpec:
+    """Two containers from one image: `default`, where the agent works, and `eval`, which nobody touches until
+    grading applies the patch and runs the tests (the repository suites' fresh evaluation container)."""
+    service = compose_config(image, evaluation).services["default"]
+    return sandbox_spec(
+        image, agent, extra_services={EVAL_SERVICE: service.model_dump(exclude_none=True, by_alias=True)}
+    )
 
 
 def _refuse_host_access(name: str, service: dict[str, Any]) -> None:

@@ -13,6 +13,15 @@ from typing import Any
 from inspect_ai.scorer import Metric, SampleScore, Score, metric
 
 INFRA_ERROR = "infra_error"
+LOG_CAP = 4_000_000  # characters of a log kept in a score (head and tail)
+
+
+def cap(text: str, limit: int = LOG_CAP) -> str:
+    """Keep head and tail of a long log."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n\n[... {len(text) - limit} characters cut by the harness ...]\n\n{text[-half:]}"
 
 
 def verdict(

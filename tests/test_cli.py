@@ -19,13 +19,20 @@ def test_suites_lists_one_line_each() -> None:
     out = run_cli("suites")
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
-    assert names == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench", "livecodebench_agentic"]
+    assert names == [
+        "swe_verified",
+        "terminal_bench",
+        "mcp_atlas",
+        "livecodebench",
+        "swe_pro",
+        "livecodebench_agentic",
+    ]
 
 
 def test_suite_all_leaves_out_the_opt_in_variants() -> None:
     from harness.run import expand_suites
 
-    assert expand_suites(["all"]) == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench"]
+    assert expand_suites(["all"]) == ["swe_verified", "terminal_bench", "mcp_atlas", "livecodebench", "swe_pro"]
     assert expand_suites(["livecodebench_agentic"]) == ["livecodebench_agentic"]
 
 

@@ -9,7 +9,7 @@ from inspect_ai.dataset import Sample
 from inspect_ai.scorer import Score, Target, mean, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from suites.swe_verified.agent import within_budget
+from harness.repo_agent import within_budget
 
 
 @solver

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import rows
 from harness.cli import main
 from harness.errors import HarnessError
 from harness.suite import parse_options
@@ -103,7 +104,7 @@ def test_hub_source_is_pinned_and_offline_failure_names_the_fix(monkeypatch) -> 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(HarnessError, match=r"cannot load it from the Hugging Face hub .*pass --dataset PATH"):
-        dataset._read_hub("SWE-bench/SWE-bench_Verified-not-cached", "0" * 40, "test")
+        rows.read_hub("SWE-bench/SWE-bench_Verified-not-cached", "0" * 40, "test")
 
 
 def test_unknown_option_lists_the_valid_ones(results_dir, capsys) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.fixture_repo import BUILD_REPO
 from harness.results import load
 from harness.run import EvalRequest, run_eval
 from suites.swe_verified.dataset import FIXTURES_DIR
@@ -78,7 +79,7 @@ def future_commit() -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            ["bash", str(FIXTURES_DIR / "build-repo.sh"), str(FIXTURES_DIR / "src" / FIXTURES[0]), f"{tmp}/repo"],
+            ["bash", str(BUILD_REPO), str(FIXTURES_DIR / "src" / FIXTURES[0]), f"{tmp}/repo"],
             check=True,
             capture_output=True,
         )

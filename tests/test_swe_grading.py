@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.repo import filter_patch
 from suites.swe_verified import dataset, evaluation, grading, hardening
 from suites.swe_verified.export import official_report
-from suites.swe_verified.repo import filter_patch
 
 VERIFIED = "swe-bench-verified/test.parquet"
 

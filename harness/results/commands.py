@@ -54,10 +54,19 @@ def cmd_claims(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def _side(path: Path):
+    """A run (directory or .eval file), or a published per-instance result file (.json)."""
+    from harness.results.compare import published_frame
+
+    if path.suffix == ".json" and path.is_file():
+        return published_frame(path)
+    return _load([path])
+
+
 def cmd_compare(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.results.compare import compare_frames, format_comparison
 
-    for comparison in compare_frames(_load([args.run_a]), _load([args.run_b]), args.alpha):
+    for comparison in compare_frames(_side(args.run_a), _side(args.run_b), args.alpha):
         print(format_comparison(comparison))
     return 0
 
@@ -116,9 +125,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cl.set_defaults(func=cmd_claims)
 
-    co = sub.add_parser("compare", help="paired per-task comparison of two runs (McNemar, paired bootstrap)")
-    co.add_argument("run_a", type=Path, metavar="RUN_A")
-    co.add_argument("run_b", type=Path, metavar="RUN_B")
+    co = sub.add_parser(
+        "compare",
+        help="paired per-task comparison of two runs, or of a run and a published per-instance result file (.json)",
+    )
+    co.add_argument("run_a", type=Path, metavar="RUN_A", help="run directory, .eval file or published .json")
+    co.add_argument("run_b", type=Path, metavar="RUN_B", help="run directory, .eval file or published .json")
     co.add_argument("--alpha", type=alpha_level, default=0.05, help="significance level in (0, 1) (default: 0.05)")
     co.set_defaults(func=cmd_compare)
 

@@ -1,5 +1,9 @@
 """`harness compare RUN_A RUN_B`: paired per-task comparison of two models, or of two runs of one model.
 
+Either side may also be a published per-instance result file (`{instance_id: resolved}`, the format of Scale's
+SWE-bench Pro published_results/): it pairs with the run's swe_pro attempts of epoch 1 on the instances both hold,
+and the table says how many that is and how many of each side were left out.
+
 Attempts are paired by (suite, task, epoch); errors count as failures (score 0). Per suite:
 - the wins/losses table (both pass, only A, only B, neither; for rewards: A higher, B higher, ties);
 - binary scores: McNemar's exact test on the discordant pairs. With several epochs the pairs of one task are
@@ -10,8 +14,10 @@ Attempts are paired by (suite, task, epoch); errors count as failures (score 0).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,6 +25,32 @@ from harness.errors import HarnessError
 from harness.results.stats import Interval, mcnemar_exact, paired_bootstrap
 
 PAIR_KEY = ["suite", "task", "epoch"]
+PUBLISHED_SUITE = "swe_pro"
+"""The suite a published per-instance result file belongs to: Scale's `{instance_id: resolved}` (its
+published_results/ and eval_results.json, and this harness's swe_pro export)."""
+
+
+def published_frame(path: Path, suite: str = PUBLISHED_SUITE) -> pd.DataFrame:
+    """A published per-instance result file as one epoch-1 row per instance, labelled `published:<file stem>`."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as ex:
+        raise HarnessError(f"{path}: cannot read it as JSON ({ex})") from ex
+    if not isinstance(data, dict) or not data or not all(isinstance(v, bool) for v in data.values()):
+        raise HarnessError(f"{path}: expected a published result file, a JSON object of instance_id -> true/false")
+    label = f"published:{path.stem}"
+    return pd.DataFrame(
+        {
+            "run_id": label,
+            "suite": suite,
+            "task": list(data),
+            "epoch": 1,
+            "model": label,
+            "score": [1.0 if v else 0.0 for v in data.values()],
+            "passed": list(data.values()),
+            "errored": False,
+        }
+    )
 
 
 def outcome(df: pd.DataFrame) -> pd.Series:
@@ -152,7 +184,7 @@ def format_comparison(c: Comparison) -> str:
     lines = [
         f"## {c.suite}: {c.label_a} (A) vs {c.label_b} (B)",
         "",
-        f"{c.pairs} paired attempts over {c.tasks} tasks"
+        f"{c.pairs} paired attempts over {c.tasks} tasks in common"
         + (f"; unpaired and left out: A {c.unpaired_a}, B {c.unpaired_b}" if c.unpaired_a or c.unpaired_b else ""),
         "",
         wins.to_markdown(index=False, disable_numparse=True),

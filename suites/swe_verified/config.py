@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from harness.errors import HarnessError
+from harness import toml_config
 
 CONFIG_FILE = Path(__file__).parent / "config.toml"
 
@@ -67,11 +66,4 @@ class SuiteConfig(_Section):
 @cache
 def settings() -> SuiteConfig:
     """The parsed `config.toml`; a malformed file is a one-line error naming the field."""
-    try:
-        with CONFIG_FILE.open("rb") as f:
-            return SuiteConfig.model_validate(tomllib.load(f))
-    except tomllib.TOMLDecodeError as ex:
-        raise HarnessError(f"{CONFIG_FILE}: not valid TOML ({ex})") from ex
-    except ValidationError as ex:
-        err = ex.errors()[0]
-        raise HarnessError(f"{CONFIG_FILE}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from ex
+    return toml_config.load(CONFIG_FILE, SuiteConfig)

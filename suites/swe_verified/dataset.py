@@ -6,16 +6,17 @@ code. Filters (`--instance-ids`, `--repo`, `--difficulty`, `--shard`, `--limit`)
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from harness import rows
 from harness.errors import HarnessError
+from harness.rows import Source
 from suites.swe_verified.config import settings
 
 FIXTURES_DIR = Path(__file__).parent / "samples"
@@ -79,62 +80,6 @@ def _tests(value: str | list[str]) -> list[str]:
     return list(json.loads(value) if isinstance(value, str) else value)
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where instances come from, as recorded in the run manifest."""
-
-    kind: str
-    """fixtures, file or hub."""
-    location: str
-    revision: str | None = None
-    split: str | None = None
-    sha256: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# reading
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _read_file(path: Path) -> list[dict[str, Any]]:
-    """Rows of a local .parquet, .jsonl or .json file."""
-    if not path.is_file():
-        raise HarnessError(f"--dataset {path}: no such file (a .parquet, .jsonl or .json file, or a hub id)")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            import pandas as pd
-
-            return [dict(r) for r in pd.read_parquet(path).to_dict(orient="records")]
-        if suffix == ".jsonl":
-            return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        if suffix == ".json":
-            data = json.loads(path.read_text())
-            return list(data.values()) if isinstance(data, dict) else list(data)
-    except (json.JSONDecodeError, ValueError, OSError) as ex:
-        raise HarnessError(f"--dataset {path}: cannot read it ({ex})") from ex
-    raise HarnessError(f"--dataset {path}: unsupported file type {suffix!r}; use .parquet, .jsonl or .json")
-
-
-def _read_hub(dataset_id: str, revision: str, split: str) -> list[dict[str, Any]]:
-    """Rows of a Hugging Face dataset at a pinned revision."""
-    try:
-        from datasets import load_dataset
-
-        rows = load_dataset(dataset_id, split=split, revision=revision)
-    except Exception as ex:  # the hub client raises many types; all mean "could not load"
-        message = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
-        raise HarnessError(
-            f"--dataset {dataset_id} (revision {revision}, split {split}): cannot load it from the "
-            f"Hugging Face hub ({message}); offline, pass --dataset PATH to a local .parquet or "
-            ".jsonl copy"
-        ) from ex
-    return [dict(r) for r in rows]
-
-
 def _validate(rows: list[dict[str, Any]], origin: str) -> list[Instance]:
     from swebench.harness.constants import EvalType
     from swebench.harness.log_parsers import PARSER_REGISTRY
@@ -174,43 +119,25 @@ def _validate(rows: list[dict[str, Any]], origin: str) -> list[Instance]:
 
 
 @cache
-def _load_cached(kind: str, location: str, revision: str | None, split: str | None) -> tuple[Instance, ...]:
-    hub = kind == "hub"
-    rows = _read_hub(location, revision or "main", split or "test") if hub else _read_file(Path(location))
-    return tuple(_validate(rows, location))
+def _load_cached(src: Source) -> tuple[Instance, ...]:
+    return tuple(_validate(rows.read(src), src.location))
 
 
 def source(data: str, dataset: str | None, revision: str | None, split: str | None) -> Source:
     """Resolve the options to a source: the fixtures, a local file, or the hub at the pinned revision."""
     cfg = settings().dataset
     if data == "sample" and dataset is None:
-        return Source("fixtures", str(FIXTURES_FILE), sha256=_digest(FIXTURES_FILE))
-    location = dataset or cfg.hf_id
-    path = Path(location).expanduser()
-    if path.suffix.lower() in (".parquet", ".jsonl", ".json") or path.exists():
-        return Source("file", str(path.resolve()), sha256=_digest(path) if path.is_file() else None)
-    return Source("hub", location, revision=revision or cfg.revision, split=split or cfg.split)
+        return Source("fixtures", str(FIXTURES_FILE), sha256=rows.digest(FIXTURES_FILE))
+    return rows.resolve(dataset, cfg.hf_id, revision, split, (cfg.revision, cfg.split))
 
 
 def load(src: Source) -> list[Instance]:
     """All instances of a source, validated against the 5.x schema (cached per process)."""
-    return list(_load_cached(src.kind, src.location, src.revision, src.split))
+    return list(_load_cached(src))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # selection
-
-
-def _keep(
-    selected: list[Instance], instances: list[Instance], option: str, field: str, wanted: list[str]
-) -> list[Instance]:
-    """The selected instances whose `field` is one of `wanted`; values the dataset lacks are an error."""
-    known = sorted({getattr(i, field) for i in instances})
-    unknown = [w for w in wanted if w not in known]
-    if unknown:
-        listing = f"; valid: {', '.join(known)}" if len(known) <= 20 else ""
-        raise HarnessError(f"{option} {', '.join(unknown[:10])}: not in the dataset{listing}")
-    return [i for i in selected if getattr(i, field) in set(wanted)]
 
 
 def select(
@@ -230,24 +157,11 @@ def select(
         ("--difficulty", "difficulty", difficulty),
     ):
         if wanted:
-            selected = _keep(selected, instances, option, field, wanted)
-    if shard:
-        index, count = parse_shard(shard)
-        selected = [inst for n, inst in enumerate(selected) if n % count == index - 1]
+            selected = rows.keep(selected, instances, option, attrgetter(field), wanted)
+    selected = rows.shard_of(selected, shard)
     if limit:
         selected = selected[:limit]
     return selected
-
-
-def parse_shard(shard: str) -> tuple[int, int]:
-    """`K/N` -> (K, N): the K-th of N interleaved shards (1-based)."""
-    try:
-        index, count = (int(x) for x in shard.split("/"))
-    except ValueError as ex:
-        raise HarnessError(f"--shard {shard}: expected K/N, e.g. 1/4") from ex
-    if not 1 <= index <= count:
-        raise HarnessError(f"--shard {shard}: K must be between 1 and N")
-    return index, count
 
 
 @cache

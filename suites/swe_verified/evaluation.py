@@ -28,7 +28,6 @@ EVAL_EXIT = "harness-eval-exit="
 OUTPUT_BYTES = "harness-output-bytes="
 ALREADY_APPLIED = "verified already applied"
 STDOUT_SAFE = 8 * 1024 * 1024  # larger logs are read as a file (exec output streams are capped at 10 MiB)
-LOG_CAP = 4_000_000  # characters of a log kept in the score (head and tail)
 
 
 @dataclass(frozen=True)
@@ -99,14 +98,6 @@ def bundle(files: dict[str, str]) -> bytes:
             info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-def cap(text: str, limit: int = LOG_CAP) -> str:
-    """Keep head and tail of a long log."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n\n[... {len(text) - limit} characters cut by the harness ...]\n\n{text[-half:]}"
 
 
 def _value(stderr: str, key: str) -> str | None:

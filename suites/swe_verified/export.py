@@ -17,44 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.predictions import collect, epoch_suffix
+
 NAME = "swe_verified"
-EXCLUDE = {"messages", "events", "store", "attachments"}
-
-
-def _suite_logs(logs_dir: Path) -> list[tuple[Path, str]]:
-    """(log file, model alias) for this suite's logs with samples, oldest first (a retried task's newest wins)."""
-    from inspect_ai.log import read_eval_log
-
-    found = []
-    for path in sorted(logs_dir.rglob("*.eval"), key=lambda p: p.stat().st_mtime):
-        header = read_eval_log(str(path), header_only=True)
-        if (header.eval.task_args or {}).get("suite") != NAME or header.eval.dataset.sample_ids is None:
-            continue
-        alias = (header.eval.metadata or {}).get("model_alias") or header.eval.model
-        found.append((path, str(alias)))
-    return found
-
-
-def collect(run_dir: Path) -> dict[int, dict[str, dict[str, Any]]]:
-    """epoch -> instance_id -> {model, patch, score metadata or None (no score: the sample errored)}."""
-    from inspect_ai.log import read_eval_log_samples
-
-    results: dict[int, dict[str, dict[str, Any]]] = {}
-    for path, alias in _suite_logs(run_dir / "logs"):
-        for sample in read_eval_log_samples(str(path), all_samples_required=False, exclude_fields=EXCLUDE):
-            score = next(iter((sample.scores or {}).values()), None)
-            entry = {
-                "model": alias,
-                "patch": None,
-                "meta": None,
-                "error": sample.error.message if sample.error else None,
-            }
-            if score is not None:
-                entry.update(patch=score.answer or "", meta=dict(score.metadata or {}))
-            previous = results.setdefault(sample.epoch, {}).get(str(sample.id))
-            if previous is None or score is not None or previous["meta"] is None:
-                results[sample.epoch][str(sample.id)] = entry
-    return results
 
 
 def official_report(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -118,16 +83,12 @@ def official_report(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return report
 
 
-def _suffix(epoch: int) -> str:
-    return "" if epoch == 1 else f".epoch{epoch}"
-
-
 def export_run(run_dir: Path) -> Path:
     """Write predictions, report and per-instance logs; returns the export directory."""
     out = Path(run_dir) / NAME
     out.mkdir(parents=True, exist_ok=True)
-    for epoch, entries in sorted(collect(Path(run_dir)).items()):
-        suffix = _suffix(epoch)
+    for epoch, entries in sorted(collect(Path(run_dir), NAME).items()):
+        suffix = epoch_suffix(epoch)
         with (out / f"predictions{suffix}.jsonl").open("w") as f:
             for iid, entry in entries.items():
                 if entry["patch"] is not None:

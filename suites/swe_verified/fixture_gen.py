@@ -1,7 +1,7 @@
 """Generate `samples/instances.jsonl`, the offline instances, from their sources in `samples/src/<instance_id>/`.
 
 A source holds `base/` (the repository at the base commit), `fix/` (files the gold patch changes), `test_overlay/`
-(files the test patch changes) and `instance.toml` (issue text and test lists). `samples/build-repo.sh` builds the
+(files the test patch changes) and `instance.toml` (issue text and test lists). `harness.fixture_repo` builds the
 repository deterministically, here and in the instance image, so `base_commit` names the image's HEAD. Patches are
 real `git diff` output and `eval_script` has the 5.x form of the official rows.
 
@@ -12,17 +12,16 @@ real `git diff` output and `eval_script` has the 5.x form of the official rows.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from harness.fixture_repo import build_repo, diff_overlay
 from suites.swe_verified.dataset import FIXTURES_DIR, FIXTURES_FILE, SCHEMA_FIELDS
 
 SOURCES = FIXTURES_DIR / "src"
-BUILD_REPO = FIXTURES_DIR / "build-repo.sh"
 IMAGE_PREFIX = "harness-swe/sweb.eval.x86_64."
 HEREDOC = "EOF_114329324912"  # the delimiter the official rows use
 
@@ -54,32 +53,14 @@ def image_name(instance_id: str) -> str:
     return f"{IMAGE_PREFIX}{instance_id.replace('__', '_1776_')}:latest"
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "core.quotepath=false", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def _diff(repo: Path, overlay: Path) -> tuple[str, list[str]]:
-    """The patch (upstream format: no index lines) taking the base tree to base + overlay, and its files."""
-    subprocess.run(["cp", "-R", f"{overlay}/.", str(repo)], check=True)
-    _git(repo, "add", "-A")
-    files = _git(repo, "diff", "--cached", "--name-only").split()
-    text = _git(repo, "diff", "--cached", "--no-color", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/")
-    _git(repo, "reset", "-q", "--hard", "HEAD")
-    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("index ")), files
-
-
 def build_instance(src: Path) -> dict[str, Any]:
     """One instance row from its source directory."""
     meta = tomllib.loads((src / "instance.toml").read_text())
     with tempfile.TemporaryDirectory(prefix="swe-fixture-") as tmp:
         repo = Path(tmp) / "repo"
-        base = subprocess.run(
-            ["bash", str(BUILD_REPO), str(src), str(repo)], check=True, capture_output=True, text=True
-        ).stdout.strip()
-        gold, _ = _diff(repo, src / "fix")
-        test_patch, test_files = _diff(repo, src / "test_overlay")
+        base = build_repo(src, repo)
+        gold, _ = diff_overlay(repo, src / "fix")
+        test_patch, test_files = diff_overlay(repo, src / "test_overlay")
     files = " ".join(test_files)
     row = {
         "repo": meta["repo"],

@@ -12,66 +12,26 @@
   `>>>>> Test Exit Code`, ...) more often or elsewhere than the eval script prints them, or the eval script was
   killed before its end (a test printing an early end marker and exit code hides the real results).
 
-File-name globs and plugin patterns are data (`[hardening]` in config.toml).
+File-name globs and plugin patterns are data (`[hardening]` in config.toml); the patch rules are shared with the
+other repository suites (harness.strict_rules).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
+from harness import strict_rules
+from harness.strict_rules import StrictResult, modifies_test_files
 from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import Instance
-from suites.swe_verified.repo import split_sections
 
 # exit status 128 + N for these signals N means the eval script was killed (plain 128 is git's "fatal")
 KILL_SIGNALS = {1, 2, 3, 6, 9, 13, 14, 15}
-_HEADER = re.compile(r'^diff --git "?a/(?P<a>.*?)"? "?b/(?P<b>.*?)"?$')
-
-
-@dataclass(frozen=True)
-class StrictResult:
-    resolved_strict: bool
-    violations: list[str] = field(default_factory=list)
-
-
-def patch_files(patch: str) -> set[str]:
-    """Every path a patch names (old and new side)."""
-    paths: set[str] = set()
-    for section in split_sections(patch):
-        match = _HEADER.match(section.splitlines()[0]) if section.startswith("diff --git ") else None
-        if match:
-            paths.update({match.group("a"), match.group("b")})
-        for line in section.splitlines():
-            if line.startswith(("--- a/", "+++ b/")):
-                paths.add(line[6:].split("\t")[0].strip())
-    return paths
-
-
-def added_lines(patch: str) -> list[str]:
-    return [line[1:] for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
-
-
-def modifies_test_files(model_patch: str, test_patch: str) -> list[str]:
-    return sorted(patch_files(model_patch) & patch_files(test_patch))
 
 
 def test_runner_hooks(model_patch: str) -> list[str]:
     cfg = settings().hardening
-    found = [
-        f"{path} (hook file)"
-        for path in sorted(patch_files(model_patch))
-        if any(fnmatch.fnmatchcase(PurePosixPath(path).name, glob) for glob in cfg.hook_files)
-    ]
-    patterns = [re.compile(p) for p in cfg.plugin_patterns]
-    found += [
-        f"added line {line.strip()[:80]!r} (plugin registration)"
-        for line in added_lines(model_patch)
-        if any(p.search(line) for p in patterns)
-    ]
-    return found
+    return strict_rules.test_runner_hooks(model_patch, cfg.hook_files, cfg.plugin_patterns)
 
 
 def xfail_counted_as_pass(fail_to_pass: list[str], statuses: dict[str, str]) -> list[str]:

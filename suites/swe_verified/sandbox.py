@@ -12,14 +12,13 @@ import os
 
 from inspect_ai.util import SandboxEnvironmentSpec
 
+from harness import fixture_repo
 from harness.images import ImageBuild, ImagePull, ImageSpec, rewrite_ref
 from harness.paths import SANDBOXES
-from harness.sandbox import SandboxLimits, compose_config, sandbox_spec
+from harness.sandbox import SandboxLimits, agent_and_eval_spec
 from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import FIXTURES_DIR, Instance
 
-AGENT_SERVICE = "default"
-EVAL_SERVICE = "eval"
 ENV_BUILD = ImageBuild(name="harness-swe-env", context=SANDBOXES / "swe_verified" / "env")
 
 
@@ -29,6 +28,7 @@ def fixture_build(instance: Instance) -> ImageBuild:
         name=instance.image.rsplit(":", 1)[0],
         context=FIXTURES_DIR,
         build_args={"ENV_IMAGE": ENV_BUILD.tag, "INSTANCE": instance.instance_id},
+        extra_files=((fixture_repo.CONTEXT_NAME, fixture_repo.BUILD_REPO),),
     )
 
 
@@ -58,7 +58,4 @@ def _limits(network: bool) -> SandboxLimits:
 
 def spec(image: str, *, eval_network: bool) -> SandboxEnvironmentSpec:
     """Agent container (`default`, no network) and evaluation container (`eval`) from the same image."""
-    evaluation = compose_config(image, _limits(eval_network)).services["default"]
-    return sandbox_spec(
-        image, _limits(False), extra_services={EVAL_SERVICE: evaluation.model_dump(exclude_none=True, by_alias=True)}
-    )
+    return agent_and_eval_spec(image, _limits(False), _limits(eval_network))

@@ -22,14 +22,14 @@ from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from harness.scoring import infra_errors, mean_valid, strict_mean, verdict
+from harness.repo import collect_patch
+from harness.repo_agent import REPO_STATE
+from harness.sandbox import AGENT_SERVICE, EVAL_SERVICE
+from harness.scoring import cap, infra_errors, mean_valid, strict_mean, verdict
 from suites.swe_verified import grading, hardening
-from suites.swe_verified.agent import REPO_STATE
 from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import Instance
-from suites.swe_verified.evaluation import EvalRun, cap, evaluate
-from suites.swe_verified.repo import collect_patch
-from suites.swe_verified.sandbox import AGENT_SERVICE, EVAL_SERVICE
+from suites.swe_verified.evaluation import EvalRun, evaluate
 
 
 def _explain(resolved: bool, strict: bool | None, details: dict[str, Any]) -> str:

@@ -11,10 +11,10 @@ from pydantic import Field, model_validator
 
 from harness.agents import agent_solver
 from harness.images import ImageSpec
+from harness.repo_agent import prepare_repo, within_budget
 from harness.scaffold import task_limits
 from harness.suite import NameList, SuiteDef, SuiteOptions, TaskRequest
 from suites.swe_verified import dataset, sandbox
-from suites.swe_verified.agent import prepare_repo, within_budget
 from suites.swe_verified.config import settings
 from suites.swe_verified.oracle import oracle
 from suites.swe_verified.scorer import swe_bench_scorer
@@ -119,7 +119,7 @@ def build_task(request: TaskRequest) -> Task:
     return Task(
         name=NAME,
         dataset=MemoryDataset(samples, name="swe-bench-verified"),
-        solver=chain(prepare_repo(), within_budget(agent, agent_seconds)),
+        solver=chain(prepare_repo(settings().sandbox.workdir), within_budget(agent, agent_seconds)),
         scorer=swe_bench_scorer(timeout=options.eval_timeout),
         **limits,
     )

@@ -3,7 +3,7 @@
 Before the agent starts, every ref but the checked-out branch (tags, remotes, other branches, stash, notes), the
 reflogs and the then unreachable objects are removed, so `git log --all` cannot show the upstream fix. After the
 agent stops, its patch is `git diff <base_commit>` of the whole working tree (new files included), without binary
-files and without new build or cache files (`[patch] junk` in config.toml).
+files and without new build or cache files (the suite's `[patch] junk` globs).
 """
 
 from __future__ import annotations
