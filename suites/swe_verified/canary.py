@@ -83,7 +83,8 @@ def plan(instance: Instance, eval_script: str, workdir: str, token: str | None =
         return text.replace("{token}", token).replace("{dir}", directory or ".")
 
     files = {f"{workdir}/{fill(path)}": fill(body) for path, body in spec.files.items()}
-    cleanup = "rm -rf " + " ".join(shlex.quote(str(PurePosixPath(p).parent if spec.remove_dir else p)) for p in files)
+    doomed = dict.fromkeys(str(PurePosixPath(p).parent) if spec.remove_dir else p for p in files)
+    cleanup = "rm -rf " + " ".join(map(shlex.quote, doomed))
     lines[index] = f"{lines[index]} {shlex.quote(fill(spec.target))}"
     script = "\n".join([*lines, cleanup]) + "\n"
     return CanaryPlan(token, script, files)
