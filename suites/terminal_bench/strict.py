@@ -7,11 +7,13 @@ every parsed test passed). The strict verdict reads the verifier's log the same 
 `test session starts` header):
 
 - `session_unfinished`: a session has no final summary line (`=== 3 passed in 0.1s ===`);
-- `not_all_ran`: the tests counted in the summary (or listed per test) differ from those collected;
+- `not_all_ran`: no `collected N items` line, or the tests counted in the summary (or listed per test) differ from
+  those collected;
 - `tests_failed`: a failed or erroring test, in the summary counts or the per-test lines;
 - `forged_summary`: more summaries or `collected` lines than sessions, or a test listed with conflicting statuses.
 
-Without any pytest session in the log (a shell test.sh), `reward_strict` is the reward (nothing more to check).
+Without any pytest session header in the log (a shell test.sh, or `pytest -q`, which prints none), `reward_strict`
+is the reward: there is nothing more to check.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def _session_violations(lines: list[str]) -> list[str]:
             return [*found, "not_all_ran: no tests ran"]
         return [*found, "session_unfinished: the pytest session printed no final summary (it exited early)"]
     collected = None
-    if collected_lines:
+    if not collected_lines:
+        found.append("not_all_ran: the session reported no collected tests")
+    else:
         m = collected_lines[0]
         collected = int(m.group(3)) if m.group(3) else int(m.group(1)) - int(m.group(2) or 0)
     counts: dict[str, int] = {}
