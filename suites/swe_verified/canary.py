@@ -57,12 +57,11 @@ def template(log_parser: str) -> CanaryTemplate | None:
 
 
 def _test_dir(command: str) -> str | None:
-    """The directory of the first test file the command names (`path.py` or `path.py::test`)."""
-    for token in shlex.split(command):
-        path = token.split("::")[0]
-        if path.endswith(".py") and "=" not in path:
-            return str(PurePosixPath(path).parent)
-    return None
+    """The directory of the first test file the command names (`test_*.py`, `*_test.py`, else any `.py`)."""
+    paths = [t.split("::")[0] for t in shlex.split(command) if "=" not in t and t.split("::")[0].endswith(".py")]
+    named = [p for p in paths if PurePosixPath(p).name.startswith("test") or p.endswith("_test.py")]
+    chosen = (named or paths)[:1]
+    return str(PurePosixPath(chosen[0]).parent) if chosen else None
 
 
 def plan(instance: Instance, eval_script: str, workdir: str, token: str | None = None) -> CanaryPlan | str:
