@@ -4,7 +4,8 @@ Harbor runs the verifier in the trial's container with whatever the agent left r
 (`nohup sh -c 'while :; do echo 1 > /logs/verifier/reward.txt; sleep 0.1; done' &`) can overwrite the reward
 after test.sh wrote it. Here, one root exec in the task container stops, then kills, every process but PID 1,
 the container's own command (PID 1's first child under `init: true`) and the exec itself, repeating until a pass
-finds none (a process forking while it is stopped cannot escape). The commands it killed are recorded.
+finds none (a process forking while it is stopped cannot escape), sparing only its own ancestors (inspect's exec
+wrapper). The commands it killed are recorded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from harness.errors import HarnessError
 
 # Prints one `killed <pid> <command>` line per process; stops after 20 passes that still find processes.
 KILL_SCRIPT = r"""
-keep=" 1 $$ $BASHPID "
+keep=" 1 $$ "
+pid=$$
+while [ "$pid" -gt 1 ]; do  # the exec's ancestors (inspect wraps it in `timeout`)
+  pid=$(sed -n 's/^PPid:\s*//p' "/proc/$pid/status" 2>/dev/null); [ -n "$pid" ] || break
+  keep="$keep$pid "
+done
 if [ "$(cat /proc/1/comm 2>/dev/null)" = docker-init ] || [ "$(cat /proc/1/comm 2>/dev/null)" = tini ]; then
   first=$(cat /proc/1/task/1/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | sort -n | head -1)
   keep="$keep$first "
