@@ -104,7 +104,12 @@ async def run(
     if not upload.success:
         raise RuntimeError(f"copying the canary into the container failed: {upload.stderr.strip()}")
     result = await box.exec(
-        ["bash", "-c", f"timeout -s TERM -k 15 {int(timeout)} /bin/bash /harness_canary.sh 2>&1"],
+        [
+            "bash",
+            "-c",
+            f"if command -v timeout >/dev/null 2>&1; then timeout -s TERM -k 15 {int(timeout)} "
+            "/bin/bash /harness_canary.sh 2>&1; else /bin/bash /harness_canary.sh 2>&1; fi",
+        ],
         timeout=timeout + 60,
     )
     statuses = grading.parse(instance, result.stdout)
