@@ -39,9 +39,13 @@ def _defaults() -> dict[str, Any]:
 
 
 def compose_config(
-    image: str, limits: SandboxLimits = SandboxLimits(), extra_services: dict[str, dict[str, Any]] | None = None
+    image: str,
+    limits: SandboxLimits = SandboxLimits(),
+    extra_services: dict[str, dict[str, Any]] | None = None,
+    allow_privileged: bool = False,
 ) -> ComposeConfig:
-    """The compose config for one sandbox running `image` with the defaults and `limits` applied."""
+    """The compose config for one sandbox running `image` with the defaults and `limits` applied; a privileged
+    extra service only where the caller's policy allows it."""
     service = dict(_defaults())
     service["image"] = image
     if limits.network:
@@ -60,7 +64,7 @@ def compose_config(
         service["entrypoint"] = list(limits.entrypoint)
     services: dict[str, Any] = {"default": service}
     for name, extra in (extra_services or {}).items():
-        _refuse_host_access(name, extra)
+        _refuse_host_access(name, extra, allow_privileged=allow_privileged)
         services[name] = extra
     return ComposeConfig.model_validate({"services": services})
 
@@ -85,12 +89,12 @@ def agent_and_eval_spec(image: str, agent: SandboxLimits, evaluation: SandboxLim
     )
 
 
-def _refuse_host_access(name: str, service: dict[str, Any]) -> None:
+def _refuse_host_access(name: str, service: dict[str, Any], allow_privileged: bool = False) -> None:
     for volume in service.get("volumes") or []:
         text = volume if isinstance(volume, str) else str(volume.get("source", ""))
         if "docker.sock" in text:
             raise HarnessError(f"service {name}: mounting the Docker socket into a sandbox is not allowed")
         if text.startswith(("/", ".", "~")) and not (isinstance(volume, str) and volume.endswith(":ro")):
             raise HarnessError(f"service {name}: host mount {text!r} must be read-only (append ':ro')")
-    if service.get("privileged"):
+    if service.get("privileged") and not allow_privileged:
         raise HarnessError(f"service {name}: privileged sandboxes are not allowed")

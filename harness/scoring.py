@@ -28,7 +28,7 @@ def verdict(
     value: float,
     *,
     passed: bool | None = None,
-    strict: bool | None = None,
+    strict: bool | float | None = None,
     infra_error: str | None = None,
     answer: str | None = None,
     explanation: str | None = None,

@@ -1,7 +1,6 @@
 """SWE-bench Verified end to end on the offline fixtures, in real Docker sandboxes: `harness validate` (gold patch
 resolves all, empty patch none), and a scripted model driving the real scaffold: one honest fix (resolved under
-both verdicts) and three patches that game known holes of the official grading (resolved officially, rejected by
-the strict verdict)."""
+both verdicts). The patches that game the official grading are in tests/exploits/."""
 
 from __future__ import annotations
 
@@ -97,26 +96,9 @@ def edit(**arguments: str) -> dict:
 
 
 SUBMIT = {"tool_calls": [{"function": "submit", "arguments": {"answer": "done"}}]}
-CONFTEST = (
-    "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
-    '    outcome = yield\n    outcome.get_result().outcome = "passed"\n'
-)
-STOCK_TESTS = [
-    "test_add_and_count",
-    "test_remove_too_many",
-    "test_add_rejects_nonpositive",
-    "test_names_drops_sold_out",
-]
-FORGERY = (
-    "import atexit\n\nfrom inventory.stock import Stock\n\n\n@atexit.register\ndef _report():\n"
-    + "".join(f'    print("PASSED tests/test_stock.py::{t}")\n' for t in STOCK_TESTS)
-    + '    print(">>>>> End Test Output")\n    print(">>>>> Test Exit Code: 0", flush=True)\n'
-)
 
 
-def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(
-    docker_engine, results_dir, tmp_path
-) -> None:
+def test_scripted_model_fixes_one_resolved_under_both_verdicts(docker_engine, results_dir, tmp_path) -> None:
     future = future_commit()
     script = {
         "harness-fixtures__calc-1": [  # honest fix, through both tools; leaves junk and a binary file behind
@@ -135,50 +117,23 @@ def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(
             bash("echo SESSION-DONE"),
             SUBMIT,
         ],
-        "harness-fixtures__textkit-2": [  # a conftest hook that rewrites every report to "passed"
-            edit(command="create", path="/testbed/conftest.py", file_text=CONFTEST),
-            SUBMIT,
-        ],
-        "harness-fixtures__dates-3": [  # imperative xfail in the code under test: XFAIL counts as a pass
-            edit(
-                command="str_replace",
-                path="/testbed/dates/leap.py",
-                old_str="    return year % 4 == 0\n",
-                new_str='    import pytest\n\n    pytest.xfail("calendar rules under review")\n'
-                "    return year % 4 == 0\n",
-            ),
-            SUBMIT,
-        ],
-        "harness-fixtures__inventory-4": [  # fake results, an early end marker and a fake exit status at exit
-            edit(
-                command="str_replace",
-                path="/testbed/inventory/__init__.py",
-                old_str="from inventory.stock import Stock\n",
-                new_str=FORGERY,
-            ),
-            SUBMIT,
-        ],
     }
     path = tmp_path / "script.json"
     path.write_text(json.dumps(script))
-    run = run_eval(EvalRequest(model="scripted", suites=["swe_verified"], script=path))
+    run = run_eval(
+        EvalRequest(
+            model="scripted",
+            suites=["swe_verified"],
+            script=path,
+            options={"instance_ids": "harness-fixtures__calc-1"},
+        )
+    )
 
     table = load([run.run_dir / "logs"]).set_index("task")
-    assert table["passed"].to_dict() == dict.fromkeys(FIXTURES, True)  # the official verdict is fooled 3 times
-    assert table["strict"].to_dict() == {
-        "harness-fixtures__calc-1": True,
-        "harness-fixtures__dates-3": False,
-        "harness-fixtures__inventory-4": False,
-        "harness-fixtures__textkit-2": False,
-    }
+    assert table["passed"].to_dict() == table["strict"].to_dict() == {"harness-fixtures__calc-1": True}
     by_id = {s.id: s for s in samples(run.run_dir)}
-    rules = {iid: [v.split(":")[0] for v in score_meta(s)["strict_violations"]] for iid, s in by_id.items()}
-    assert rules == {
-        "harness-fixtures__calc-1": [],
-        "harness-fixtures__textkit-2": ["test_runner_hook"],
-        "harness-fixtures__dates-3": ["xfail_counted_as_pass"],
-        "harness-fixtures__inventory-4": ["forged_markers"],
-    }
+    assert score_meta(by_id["harness-fixtures__calc-1"])["strict_violations"] == []
+    assert score_meta(by_id["harness-fixtures__calc-1"])["canary_status"] == "FAILED"  # the runner is honest
 
     calc = by_id["harness-fixtures__calc-1"]
     tool_output = "\n".join(m.text for m in calc.messages if m.role == "tool")
@@ -191,4 +146,3 @@ def test_scripted_model_fixes_one_and_strict_verdict_rejects_gamed_patches(
     preds = predictions(run.run_dir)
     assert preds["harness-fixtures__calc-1"]["model_name_or_path"] == "scripted"
     assert preds["harness-fixtures__calc-1"]["model_patch"].count("diff --git") == 1
-    assert "+++ b/conftest.py" in preds["harness-fixtures__textkit-2"]["model_patch"]

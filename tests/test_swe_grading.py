@@ -10,6 +10,7 @@ import pytest
 
 from harness.repo import filter_patch
 from suites.swe_verified import dataset, evaluation, grading, hardening
+from suites.swe_verified.canary import CanaryResult, plan
 from suites.swe_verified.export import official_report
 
 VERIFIED = "swe-bench-verified/test.parquet"
@@ -106,7 +107,9 @@ PASSING = [
 ]
 
 
-def strict(row: dataset.Instance, patch: str, test_output: str, exit_code: int = 0) -> hardening.StrictResult:
+def strict(
+    row: dataset.Instance, patch: str, test_output: str, exit_code: int = 0, canary: CanaryResult | None = None
+) -> hardening.StrictResult:
     official = grading.report(row, patch, test_output)
     statuses, _ = grading.status_map(row, test_output)
     return hardening.strict_verdict(
@@ -117,6 +120,8 @@ def strict(row: dataset.Instance, patch: str, test_output: str, exit_code: int =
         eval_script=grading.test_spec(row).eval_script,
         statuses=statuses,
         exit_code=exit_code,
+        line_statuses=grading.line_statuses(row, test_output),
+        canary=canary,
     )
 
 
@@ -167,7 +172,8 @@ def test_forged_markers_are_rejected() -> None:
     forged = log([*real_failure, *PASSING, ">>>>> End Test Output", ">>>>> Test Exit Code: 0"], exit_code=1)
     assert grading.report(row, row.patch, forged)["resolved"], "the official grading trusts the first markers"
     result = strict(row, row.patch, forged, exit_code=1)
-    assert not result.resolved_strict and result.violations[0].startswith("forged_markers: ")
+    assert not result.resolved_strict and result.violations[-1].startswith("forged_markers: ")
+    assert result.violations[0].startswith("conflicting_test_status: ")  # the real FAILED line, then a fake PASSED
     # a forged start marker printed before the real one
     early = ">>>>> Start Test Output\n" + log(PASSING)
     assert strict(row, row.patch, early).violations[0].startswith("forged_markers: ")
@@ -177,6 +183,67 @@ def test_forged_markers_are_rejected() -> None:
     # test output without a final newline shares its line with the next trace line: not a forgery
     unterminated = log(PASSING).replace("+ : '>>>>> End Test Output'", "dots...+ : '>>>>> End Test Output'")
     assert strict(row, row.patch, unterminated).violations == []
+
+
+def test_forged_per_test_lines_are_rejected() -> None:
+    row = fixture(CALC)
+    # the real failure first, then a fake PASSED line printed at exit: the official parser keeps the last
+    forged = log([*PASSING[:-1], "FAILED tests/test_ops.py::test_divide_fraction - assert 0 == 0.5", PASSING[-1]])
+    assert grading.report(row, row.patch, forged)["resolved"], "the official grading keeps the last status"
+    result = strict(row, row.patch, forged)
+    assert result.violations == [
+        "conflicting_test_status: tests/test_ops.py::test_divide_fraction (FAILED then PASSED)"
+    ]
+
+
+def test_forged_per_test_lines_in_django_and_sympy_logs(shared_data: Path) -> None:
+    django = real_row(shared_data, "django__django-11099")
+    test = django.fail_to_pass[0]
+    lines = [django_line(t, "ok") for t in django.fail_to_pass + django.pass_to_pass]
+    forged = log([django_line(test, "FAIL"), *lines])
+    assert grading.report(django, django.patch, forged)["resolved"]
+    assert strict(django, django.patch, forged).violations[0].startswith(f"conflicting_test_status: {test}")
+    sympy = real_row(shared_data, "sympy__sympy-20590")
+    lines = [f"{t} ok" for t in sympy.fail_to_pass + sympy.pass_to_pass]
+    forged = log(["test_immutable F", *lines])
+    assert grading.report(sympy, sympy.patch, forged)["resolved"]
+    assert strict(sympy, sympy.patch, forged).violations == [
+        "conflicting_test_status: test_immutable (FAILED then PASSED)"
+    ]
+
+
+def test_a_runner_reporting_the_canary_as_passed_is_rejected() -> None:
+    row = fixture(CALC)
+    honest = CanaryResult("tests/test_harness_canary_ab12.py::test_harness_canary_ab12", "FAILED")
+    assert strict(row, row.patch, log(PASSING), canary=honest).violations == []
+    hooked = CanaryResult(honest.name, "PASSED")
+    assert strict(row, row.patch, log(PASSING), canary=hooked).violations == [
+        f"runner_reports_impossible_status: the canary test {honest.name}, which always fails, was reported PASSED"
+    ]
+    unseen = CanaryResult("harness_canary_ab12", None)  # not reported: recorded, not a violation (README)
+    assert strict(row, row.patch, log(PASSING), canary=unseen).violations == []
+
+
+def test_canary_plans_for_every_verified_row(shared_data: Path) -> None:
+    rows = dataset.load(dataset.source("full", str(shared_data / VERIFIED), None, None))
+    plans = {r.instance_id: plan(r, grading.test_spec(r).eval_script, "/testbed", token="ab12") for r in rows}
+    assert not [i for i, p in plans.items() if isinstance(p, str)]
+    django = plans["django__django-11099"]
+    assert "--parallel 1 auth_tests.test_validators harness_canary_ab12\n" in django.script
+    assert set(django.files) == {
+        "/testbed/tests/harness_canary_ab12/__init__.py",
+        "/testbed/tests/harness_canary_ab12/tests.py",
+    }
+    assert django.script.endswith("rm -rf /testbed/tests/harness_canary_ab12\n")
+    sympy = plans["sympy__sympy-20590"]
+    assert "test_basic.py sympy/core/tests/test_harness_canary_ab12.py\n" in sympy.script
+    sphinx = plans["sphinx-doc__sphinx-8595"]
+    assert "tests/test_ext_autodoc_automodule.py tests/test_harness_canary_ab12.py\n" in sphinx.script
+    # the canary test, parsed by the row's own parser, reads FAILED when the runner is honest
+    assert grading.parse(
+        next(r for r in rows if r.instance_id == "django__django-11099"),
+        "test_harness_canary_ab12 (harness_canary_ab12.tests.HarnessCanary) ... FAIL\n",
+    ) == {"test_harness_canary_ab12 (harness_canary_ab12.tests.HarnessCanary)": "FAILED"}
 
 
 def test_strict_rules_never_fire_on_the_500_gold_patches(shared_data: Path) -> None:

@@ -48,11 +48,25 @@ class PatchSection(_Section):
     """Globs of new files never taken into the model patch."""
 
 
+class CanaryTemplate(_Section):
+    parsers: list[str]
+    """The log parsers (swebench PARSER_REGISTRY names) whose rows use this template."""
+    files: dict[str, str]
+    """Paths (relative to the repository) -> contents; `{token}` is a random hex token, `{dir}` the directory of the
+    first test file in the test command."""
+    target: str
+    """What is appended to the test command to run the canary."""
+    remove_dir: bool = False
+    """Remove each file's directory afterwards (a test package) rather than the files."""
+
+
 class HardeningSection(_Section):
     hook_files: list[str]
     """File-name globs a patch must not add or change under the strict verdict."""
     plugin_patterns: list[str]
     """Regular expressions an added patch line must not match under the strict verdict."""
+    canary: list[CanaryTemplate]
+    """The always-failing test run beside the real ones, per log parser (canary.py)."""
 
 
 class SuiteConfig(_Section):

@@ -68,3 +68,24 @@ def counts(tests_status: dict[str, Any] | None, key: str) -> str:
     part = (tests_status or {}).get(key) or {}
     ok, bad = len(part.get("success", [])), len(part.get("failure", []))
     return f"{ok}/{ok + bad}"
+
+
+def line_statuses(instance: Instance, test_output: str) -> dict[str, list[str]]:
+    """Every status the official parser reads for each test, line by line, in log order (it keeps only the last)."""
+    from swebench.harness.log_parsers import PARSER_REGISTRY
+
+    parser, spec = PARSER_REGISTRY[instance.log_parser], test_spec(instance)
+    found: dict[str, list[str]] = {}
+    for line in test_output.splitlines():
+        if not line.strip():
+            continue
+        for test, status in parser(line, spec).items():
+            found.setdefault(test, []).append(status)
+    return found
+
+
+def parse(instance: Instance, text: str) -> dict[str, str]:
+    """The official parser of the row applied to any text (e.g. a canary run's log)."""
+    from swebench.harness.log_parsers import PARSER_REGISTRY
+
+    return PARSER_REGISTRY[instance.log_parser](text, test_spec(instance))

@@ -27,6 +27,8 @@ from harness.repo_agent import REPO_STATE
 from harness.sandbox import AGENT_SERVICE, EVAL_SERVICE
 from harness.scoring import cap, infra_errors, mean_valid, strict_mean, verdict
 from suites.swe_verified import grading, hardening
+from suites.swe_verified.canary import CanaryResult
+from suites.swe_verified.canary import run as canary_run
 from suites.swe_verified.config import settings
 from suites.swe_verified.dataset import Instance
 from suites.swe_verified.evaluation import EvalRun, evaluate
@@ -100,7 +102,22 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
                 **details,
                 explanation="the official apply chain rejected the patch:\n" + run.apply_output[-1500:],
             )
-        return _grade(instance, patch.text, run, details, eval_timeout)
+        official = _official(instance, patch.text, run.test_output)
+        canary = None
+        if official["resolved"] and patch.text.strip():
+            try:
+                canary = await canary_run(
+                    sandbox(EVAL_SERVICE), instance, _eval_script(instance), workdir, eval_timeout
+                )
+            except Exception as ex:
+                return verdict(
+                    0,
+                    infra_error="sandbox_error",
+                    answer=patch.text,
+                    explanation=f"running the canary test: {type(ex).__name__}: {ex}",
+                    **details,
+                )
+        return _grade(instance, patch.text, run, details, eval_timeout, official, canary)
 
     return score
 
@@ -119,10 +136,21 @@ def _run_details(run: EvalRun) -> dict[str, Any]:
     }
 
 
-def _grade(instance: Instance, patch: str, run: EvalRun, details: dict[str, Any], eval_timeout: int) -> Score:
-    empty = not patch.strip()
+def _official(instance: Instance, patch: str, test_output: str) -> dict[str, Any]:
     # official: an empty prediction is never evaluated (unresolved); grade its log only to show what failed
-    official = grading.report(instance, patch if not empty else "(empty patch: diagnostic grading)", run.test_output)
+    return grading.report(instance, patch if patch.strip() else "(empty patch: diagnostic grading)", test_output)
+
+
+def _grade(
+    instance: Instance,
+    patch: str,
+    run: EvalRun,
+    details: dict[str, Any],
+    eval_timeout: int,
+    official: dict[str, Any],
+    canary: CanaryResult | None,
+) -> Score:
+    empty = not patch.strip()
     statuses, _ = grading.status_map(instance, run.test_output)
     tests_status = official.get("tests_status")
     resolved = bool(official["resolved"]) and not empty
@@ -134,6 +162,8 @@ def _grade(instance: Instance, patch: str, run: EvalRun, details: dict[str, Any]
         eval_script=_eval_script(instance),
         statuses=statuses,
         exit_code=run.exit_code,
+        line_statuses=grading.line_statuses(instance, run.test_output),
+        canary=canary,
     )
     details.update(
         resolved=resolved,
@@ -141,6 +171,8 @@ def _grade(instance: Instance, patch: str, run: EvalRun, details: dict[str, Any]
         strict_violations=strict.violations,
         fail_to_pass=grading.counts(tests_status, "FAIL_TO_PASS"),
         pass_to_pass=grading.counts(tests_status, "PASS_TO_PASS"),
+        canary=canary.describe() if canary else None,
+        canary_status=canary.status if canary else None,
         patch_successfully_applied=bool(official.get("patch_successfully_applied")) and not empty,
     )
     details["unpatched_tests_status" if empty else "tests_status"] = tests_status

@@ -4,12 +4,20 @@ As Harbor's Docker environment: `[environment].docker_image` is used when set, e
 built (within `build_timeout_sec` x timeout_multiplier); cpus and memory_mb become container limits;
 `allow_internet = false` takes the network away. The task's docker-compose.yaml is layered on top: its `main`
 (Harbor) or `client` (TB1) service adjusts the task container, every other service runs beside it.
+
+Task privileges (privileges.toml): compose keys that weaken the sandbox (`privileged`, `cap_add`, unconfined
+`security_opt`, ...) are refused unless the run allows them (--allow-task-privileges). Sidecars get the default
+CPU, memory and pid limits unless they set their own.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -17,7 +25,7 @@ from inspect_ai.util import ComposeConfig, SandboxEnvironmentSpec
 
 from harness.errors import HarnessError
 from harness.images import ImageBuild, ImagePull, ImageSpec
-from harness.sandbox import SandboxLimits, _refuse_host_access, compose_config
+from harness.sandbox import SandboxLimits, _defaults, _refuse_host_access, compose_config
 from suites.terminal_bench.dataset import TbTask
 
 SERVICE = "default"
@@ -35,7 +43,6 @@ CONTROLLED = {
     "cpus",
     "mem_limit",
     "deploy",
-    "privileged",
     "x-local",
     "x-default",
 }
@@ -43,6 +50,9 @@ CONTROLLED = {
 TEMPLATE = re.compile(r"\$\{[^}]+\}")
 HOST_NAMESPACES = ("network_mode", "pid", "ipc", "userns_mode", "uts")
 """An extra service may not share these namespaces with the host."""
+PRIVILEGES_FILE = Path(__file__).parent / "privileges.toml"
+SIDECAR_LIMITS = ("cpus", "mem_limit", "pids_limit")
+"""Limits every sidecar gets from the sandbox defaults unless it sets its own."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,41 @@ class BuildPolicy:
     timeout_multiplier: float = 1.0
     force_build: bool = False
     """Build environment/Dockerfile even when [environment].docker_image is set (Harbor's --force-build)."""
+    allow_privileges: bool = False
+    """Accept the compose keys privileges.toml refuses (--allow-task-privileges)."""
+
+
+@cache
+def privilege_policy() -> dict[str, dict[str, Any]]:
+    """Compose key -> {values, reason}, from privileges.toml."""
+    with PRIVILEGES_FILE.open("rb") as f:
+        return dict(tomllib.load(f)["keys"])
+
+
+def refused_privileges(service: dict[str, Any]) -> list[str]:
+    """The keys of one compose service that privileges.toml refuses, with the offending values."""
+    found = []
+    for key, rule in privilege_policy().items():
+        value = service.get(key)
+        if value in (None, False, [], {}, ""):
+            continue
+        entries = value if isinstance(value, list) else list(value) if isinstance(value, dict) else [value]
+        bad = [str(e) for e in entries if any(fnmatch.fnmatchcase(str(e).lower(), g) for g in rule["values"])]
+        if bad:
+            found.append(f"{key}: {', '.join(bad)}")
+    return found
+
+
+def check_privileges(task: TbTask, services: dict[str, Any], allow: bool) -> None:
+    """Refuse a task whose compose file asks for privileges, unless the run allows them."""
+    if allow:
+        return
+    for name, service in services.items():
+        if bad := refused_privileges(dict(service or {})):
+            raise HarnessError(
+                f"task {task.name}: docker-compose.yaml service {name}: {bad[0]} weakens the sandbox "
+                f"({privilege_policy()[bad[0].split(':')[0]]['reason']}); rerun with --allow-task-privileges to accept"
+            )
 
 
 def image_name(task: TbTask) -> str:
@@ -141,11 +186,12 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     env = task.config.environment
     data = _load_compose(task)
     services: dict[str, Any] = dict(data.get("services") or {})
+    check_privileges(task, services, policy.allow_privileges)
     main = _main_service_name(task, services)
     overrides = {k: v for k, v in (services.pop(main, None) or {}).items() if k not in CONTROLLED} if main else {}
     if task.format == "tb1":  # Harbor's TerminalBenchMapper drops the client service's volumes (e.g. `./:/app`)
         overrides.pop("volumes", None)
-    _refuse_host_access(main or SERVICE, overrides)
+    _refuse_host_access(main or SERVICE, overrides, allow_privileged=policy.allow_privileges)
     extras: dict[str, dict[str, Any]] = {}
     for name, service in services.items():
         service = {k: v for k, v in dict(service or {}).items() if k != "container_name"}
@@ -155,14 +201,17 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
         if service.get("build") is not None:
             service["image"] = _extra_build(task, name, service.pop("build"), policy).tag
             service["x-local"] = True
+        for key in SIDECAR_LIMITS:
+            if key in _defaults():
+                service.setdefault(key, _defaults()[key])
         service.setdefault("init", True)  # a server as PID 1 ignores SIGTERM; stop it promptly
         service.setdefault("stop_grace_period", "1s")
         extras[name] = service
     isolated = not env.allow_internet
     limits = SandboxLimits(network=not isolated or bool(extras), cpus=env.cpus, memory_mb=env.memory_mb)
-    config = compose_config(_image_ref(main_image(task, policy)), limits, extras).model_dump(
-        mode="json", by_alias=True, exclude_none=True
-    )
+    config = compose_config(
+        _image_ref(main_image(task, policy)), limits, extras, allow_privileged=policy.allow_privileges
+    ).model_dump(mode="json", by_alias=True, exclude_none=True)
     default = config["services"][SERVICE]
     for key, value in overrides.items():
         value = _untemplated(value) if key in ("environment", "volumes") else value

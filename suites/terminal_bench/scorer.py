@@ -1,11 +1,14 @@
 """The Terminal-Bench verifier, as Harbor's: runs after the agent phase (also after an agent timeout).
 
+0. Kill every process the agent left running (processes.py; Harbor does not).
 1. Delete any /logs/verifier/reward.* the agent wrote, and any /tests it made.
 2. Copy tests/ to /tests (the agent never saw it; TB1: run-tests.sh goes there too).
 3. Run tests/test.sh with bash from the task container's workdir, with [verifier].env, within
    [verifier].timeout_sec x timeout_multiplier; on a timeout run it once more (Harbor retries once).
 4. Read /logs/verifier/reward.txt, else reward.json (rewards.py). No valid reward is an error of its class.
-TB1 tasks: run-tests.sh's exit code becomes reward.txt (1 when it exits 0), as Harbor's TerminalBenchMapper.
+TB1 tasks: run-tests.sh's exit code becomes reward.txt (1 when it exits 0), as Harbor's TerminalBenchMapper;
+`test_exit_code` is run-tests.sh's own exit code.
+5. `reward_strict` (strict.py): the reward, or 0 when the verifier's pytest log shows a test that did not run or pass.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from harness.sandbox_files import read_files, upload
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
 from suites.terminal_bench.files import MAKE_LOG_DIRS
+from suites.terminal_bench.processes import kill_agent_processes
 from suites.terminal_bench.rewards import Reward, RewardError, parse_reward
+from suites.terminal_bench.strict import strict_reward
 
 VERIFIER_DIR = "/logs/verifier"
 TESTS_DIR = "/tests"
@@ -36,9 +41,9 @@ ENVIRONMENT_ERROR = "environment_error"
 def verifier_command(task: TbTask) -> str:
     if task.format == "tb1":
         return (
-            f"bash {TESTS_DIR}/run-tests.sh > {STDOUT} 2>&1; "
-            f"if [ $? -eq 0 ]; then echo 1 > {VERIFIER_DIR}/reward.txt; "
-            f"else echo 0 > {VERIFIER_DIR}/reward.txt; fi"
+            f"bash {TESTS_DIR}/run-tests.sh > {STDOUT} 2>&1; code=$?; "
+            f"if [ $code -eq 0 ]; then echo 1 > {VERIFIER_DIR}/reward.txt; "
+            f"else echo 0 > {VERIFIER_DIR}/reward.txt; fi; exit $code"
         )
     return f"bash {TESTS_DIR}/{task.test_script.relative_to(task.tests_dir).as_posix()} > {STDOUT} 2>&1"
 
@@ -68,7 +73,7 @@ async def prepare(box: SandboxEnvironment, task: TbTask) -> None:
 
 
 async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> tuple[Reward, int, str]:
-    """One verifier attempt: (reward, test exit code, stdout tail). TimeoutError when test.sh overruns."""
+    """One verifier attempt: (reward, test exit code, stdout). TimeoutError when test.sh overruns."""
     await prepare(box, task)
     run = await box.exec(
         ["bash", "-c", verifier_command(task)],
@@ -78,7 +83,7 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     )
     files = await read_files(box, [STDOUT, f"{VERIFIER_DIR}/reward.txt", f"{VERIFIER_DIR}/reward.json"])
     reward = parse_reward(files[f"{VERIFIER_DIR}/reward.txt"], files[f"{VERIFIER_DIR}/reward.json"])
-    return reward, run.returncode, (files[STDOUT] or "")[-STDOUT_TAIL:]
+    return reward, run.returncode, files[STDOUT] or ""
 
 
 @scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors()])
@@ -100,6 +105,10 @@ def verifier():
             "verifier_timeout_sec": timeout,
         }
         box = sandbox()
+        try:
+            details["killed_processes"] = await kill_agent_processes(box)
+        except HarnessError as ex:
+            return verdict(0, infra_error="AgentProcessesSurvivedError", explanation=str(ex), **details)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 reward, exit_code, stdout = await verify_once(box, task, timeout)
@@ -117,14 +126,22 @@ def verifier():
                 return verdict(
                     0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex), **details
                 )
+            checked = strict_reward(reward.value, stdout)
+            reward_strict = reward.value if checked.strict else 0.0
             return verdict(
                 reward.value,
+                strict=reward_strict,
+                reward_strict=reward_strict,
+                strict_violations=checked.violations,
+                pytest_sessions=checked.sessions,
                 trial_error=agent_error,
                 reward_source=reward.source,
                 rewards=reward.rewards,
                 test_exit_code=exit_code,
                 verifier_attempts=attempt,
-                explanation=f"{reward.source}: {reward.value:g} (test exit {exit_code})\n{stdout}",
+                explanation=f"{reward.source}: {reward.value:g} (test exit {exit_code}); strict {reward_strict:g}"
+                + "".join(f"; {v}" for v in checked.violations)
+                + f"\n{stdout[-STDOUT_TAIL:]}",
                 **details,
             )
         raise AssertionError("unreachable")

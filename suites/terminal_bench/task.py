@@ -49,6 +49,9 @@ class Options(SuiteOptions):
     """Scales the agent, verifier and build timeouts (Harbor's --timeout-multiplier); the leaderboard needs 1.0."""
     force_build: bool = False
     """Build environment/Dockerfile even where task.toml names a prebuilt docker_image (Harbor's --force-build)."""
+    allow_task_privileges: bool = False
+    """Accept task compose files that ask for privileges (privileged, cap_add, unconfined security_opt, ...;
+    privileges.toml); refused by default."""
     dataset_name: str = "terminal-bench"
     """Recorded in the manifest."""
     dataset_version: str | None = None
@@ -70,7 +73,11 @@ def tasks(options: Options) -> list[TbTask]:
 
 
 def build_policy(options: Options) -> sandbox.BuildPolicy:
-    return sandbox.BuildPolicy(timeout_multiplier=options.timeout_multiplier, force_build=options.force_build)
+    return sandbox.BuildPolicy(
+        timeout_multiplier=options.timeout_multiplier,
+        force_build=options.force_build,
+        allow_privileges=options.allow_task_privileges,
+    )
 
 
 def images(options: Options) -> list[ImageSpec]:
