@@ -10,6 +10,7 @@ import yaml
 from inspect_ai.util import ComposeConfig, SandboxEnvironmentSpec
 
 from harness.errors import HarnessError
+from harness.leftovers import label_compose
 from harness.paths import SANDBOXES
 
 DEFAULT_COMPOSE = SANDBOXES / "compose.default.yaml"
@@ -39,7 +40,8 @@ def _defaults() -> dict[str, Any]:
 def compose_config(
     image: str, limits: SandboxLimits = SandboxLimits(), extra_services: dict[str, dict[str, Any]] | None = None
 ) -> ComposeConfig:
-    """The compose config for one sandbox running `image` with the defaults and `limits` applied."""
+    """The compose config for one sandbox running `image` with the defaults and `limits` applied; every service
+    carries the run label (`harness.leftovers`)."""
     service = dict(_defaults())
     service["image"] = image
     if limits.network:
@@ -58,7 +60,7 @@ def compose_config(
     for name, extra in (extra_services or {}).items():
         _refuse_host_access(name, extra)
         services[name] = extra
-    return ComposeConfig.model_validate({"services": services})
+    return ComposeConfig.model_validate(label_compose({"services": services}))
 
 
 def sandbox_spec(

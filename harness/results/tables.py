@@ -180,7 +180,7 @@ def _manifest(run_dir: str) -> dict[str, Any]:
     """The run's manifest, read once per `load` (an unreadable one counts as absent)."""
     try:
         return manifest.read(Path(run_dir))
-    except json.JSONDecodeError:
+    except HarnessError:
         return {}
 
 

@@ -6,6 +6,8 @@
    [verifier].timeout_sec x timeout_multiplier; on a timeout run it once more (Harbor retries once).
 4. Read /logs/verifier/reward.txt, else reward.json (rewards.py). No valid reward is an error of its class.
 TB1 tasks: run-tests.sh's exit code becomes reward.txt (1 when it exits 0), as Harbor's TerminalBenchMapper.
+A container that dies during the verifier is an infrastructure error (`InfraError`), retried as a sample in a
+fresh sandbox and never scored: a missing reward file is first checked against a dead container.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from inspect_ai.util import SandboxEnvironment, sandbox
 
 from harness.errors import HarnessError
 from harness.sandbox_files import read_files, upload
-from harness.scoring import infra_errors, mean_valid, verdict
+from harness.scoring import InfraError, infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
 from suites.terminal_bench.files import MAKE_LOG_DIRS
 from suites.terminal_bench.report import clustered_ci
@@ -81,6 +83,16 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     return reward, run.returncode, (files[STDOUT] or "")[-STDOUT_TAIL:]
 
 
+async def require_alive(box: SandboxEnvironment) -> None:
+    """Raise `InfraError` when the task container no longer runs commands."""
+    try:
+        alive = (await box.exec(["true"], timeout=60)).success
+    except Exception as ex:
+        raise InfraError("sandbox_error", f"the task container stopped: {type(ex).__name__}: {ex}") from ex
+    if not alive:
+        raise InfraError("sandbox_error", "the task container no longer runs commands")
+
+
 @metric
 def ci95() -> Metric:
     """95% CI of the mean reward (errors as 0) over tasks; with several trials each task's mean is one value."""
@@ -122,6 +134,7 @@ def verifier():
                     **details,
                 )
             except RewardError as ex:
+                await require_alive(box)  # a verifier killed with its container is retried, not scored
                 return verdict(
                     0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex), **details
                 )
