@@ -11,8 +11,7 @@ from fakes.policy import fast_policy
 from fakes.responders import sum_solver
 from fakes.toy_suite import use_toy_suite
 
-from harness import run
-from harness.errors import HarnessError
+from harness import exit_codes, run
 from harness.run import EvalRequest, run_eval
 
 
@@ -34,16 +33,14 @@ def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, m
     request = EvalRequest(model="deepseek-v4-pro", suites=["toy"], max_samples=1, run_id=f"stop-{status}")
     with FakeModelServer(responder=sum_solver(fail_after=1, status=status)) as server:
         request.base_url = server.openai_url
-        with pytest.raises(HarnessError) as raised:
-            run_eval(request)
+        stopped = run_eval(request)
         stopped_requests = len(server.model_requests())
-    text = str(raised.value)
-    assert text.startswith(f"run stopped: {message}.") and "--resume stop-" in text
+    assert stopped.exit_code == exit_codes.STOPPED and stopped.stop_reason == message
     assert stopped_requests == 2  # sample 1 answered; sample 2 got the status once; sample 3 never started
     run_dir = run.runs_dir() / f"stop-{status}"
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["stop_reason"] == message and record["cost"]["guard"]["stopped_by"] == "api"
-    assert record["success"] is False
+    assert record["success"] is False and record["status"] == "stopped" and record["exit_code"] == 4
     if status == 401:
         return  # resuming is the same for both statuses; test it once
 
