@@ -1,20 +1,25 @@
-"""What a run leaves in Docker, and its removal: every container, network and volume a run starts is labelled.
+"""What a run leaves in Docker, and its removal: every container, network and volume a run starts is marked.
 
-Sandboxes (compose services and the networks and volumes they declare) and LiveCodeBench grader containers carry
-`org.harness.run-id=<run id>`; compose adds its project label to the networks and volumes it creates. After a
-SIGKILL or a crash these stay up; `harness eval --resume RUN_ID` and `harness clean RUN_ID` remove those of one
-run, `harness clean` those of every run (also sandboxes started through `inspect eval`, labelled `unlabelled`).
+LiveCodeBench grader containers and the networks and volumes a sandbox declares carry the Docker label
+`org.harness.run-id=<run id>`. Sandbox containers are compose services, and inspect's compose model has no
+`labels` key, so each service carries the run in its environment instead: `HARNESS_RUN=<digest of the run id>`
+(a digest, so the agent does not read the run's name); compose adds its project label to the containers,
+networks and volumes it creates. After a SIGKILL or a crash these stay up; `harness eval --resume RUN_ID` and
+`harness clean RUN_ID` remove those of one run, `harness clean` those of every run (also sandboxes started through
+`inspect eval`, whose run is `unlabelled`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 RUN_LABEL = "org.harness.run-id"
 UNLABELLED = "unlabelled"
 """The run id of sandboxes built outside a harness run (e.g. `inspect eval suites/...`)."""
+RUN_ENV = "HARNESS_RUN"
 COMPOSE_PROJECT = "com.docker.compose.project"
 
 _current: str | None = None
@@ -36,13 +41,27 @@ def current_run() -> str:
 
 
 def labels() -> dict[str, str]:
-    """The labels of anything the harness starts now."""
+    """The Docker labels of anything the harness starts now."""
     return {RUN_LABEL: current_run()}
 
 
+def run_digest(run_id: str) -> str:
+    return hashlib.sha256(run_id.encode()).hexdigest()[:16]
+
+
 def label_compose(config: dict[str, Any]) -> dict[str, Any]:
-    """A compose config (as a dict) with the run label on every service and every declared network and volume."""
-    for section in ("services", "networks", "volumes"):
+    """A compose config (as a dict) whose services carry the run in their environment and whose declared networks
+    and volumes carry the run label."""
+    for name, service in (config.get("services") or {}).items():
+        service = dict(service or {})
+        env = service.get("environment") or {}
+        if isinstance(env, list):  # compose's ["KEY=value"] form
+            env = [e for e in env if not str(e).startswith(f"{RUN_ENV}=")] + [f"{RUN_ENV}={run_digest(current_run())}"]
+        else:
+            env = {**env, RUN_ENV: run_digest(current_run())}
+        service["environment"] = env
+        config["services"][name] = service
+    for section in ("networks", "volumes"):
         for name, entry in (config.get(section) or {}).items():
             entry = dict(entry or {})
             if entry.get("external"):
@@ -55,6 +74,14 @@ def label_compose(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _marked(container: Any, run_id: str | None) -> bool:
+    """Whether a compose container's environment names run `run_id` (any run when None)."""
+    env = (container.attrs.get("Config") or {}).get("Env") or []
+    if run_id is None:
+        return any(e.startswith(f"{RUN_ENV}=") for e in env)
+    return f"{RUN_ENV}={run_digest(run_id)}" in env
+
+
 def _selector(run_id: str | None) -> str:
     return RUN_LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
 
@@ -65,7 +92,10 @@ def find(run_id: str | None = None) -> dict[str, list[Any]]:
 
     client = docker.from_env(timeout=120)
     selector = {"label": _selector(run_id)}
-    containers = client.containers.list(all=True, filters=selector)
+    found = {c.id: c for c in client.containers.list(all=True, filters=selector)}
+    composed = client.containers.list(all=True, filters={"label": COMPOSE_PROJECT})
+    found |= {c.id: c for c in composed if _marked(c, run_id)}
+    containers = list(found.values())
     projects = {c.labels.get(COMPOSE_PROJECT) for c in containers} - {None}
     networks = {n.id: n for n in client.networks.list(filters=selector)}
     volumes = {v.name: v for v in client.volumes.list(filters=selector)}
