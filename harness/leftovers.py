@@ -92,8 +92,8 @@ def find(run_id: str | None = None) -> dict[str, list[Any]]:
 
     client = docker.from_env(timeout=120)
     selector = {"label": _selector(run_id)}
-    found = {c.id: c for c in client.containers.list(all=True, filters=selector)}
-    composed = client.containers.list(all=True, filters={"label": COMPOSE_PROJECT})
+    found = {c.id: c for c in client.containers.list(all=True, filters=selector, ignore_removed=True)}
+    composed = client.containers.list(all=True, filters={"label": COMPOSE_PROJECT}, ignore_removed=True)
     found |= {c.id: c for c in composed if _marked(c, run_id)}
     containers = list(found.values())
     projects = {c.labels.get(COMPOSE_PROJECT) for c in containers} - {None}

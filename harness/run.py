@@ -277,7 +277,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     interrupted = False
     try:
         with leftovers.labelled(run_id):
-            eval_set(
+            _, logs = eval_set(
                 tasks,
                 log_dir=str(run_dir / "logs"),
                 model=build_model(model, rp, guard),
@@ -298,6 +298,8 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
                 sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
                 **_generate_kwargs(rp, model, req.seed),
             )
+        # inspect absorbs a SIGINT: its logs say cancelled, or (no sample finished yet) it returns no log at all
+        interrupted = len(logs) < len(tasks) or any(log.status == "cancelled" for log in logs)
     except KeyboardInterrupt:  # SIGINT: inspect has cancelled the samples and written its logs
         interrupted = True
         logger.warning("harness: run %s interrupted", run_id)
