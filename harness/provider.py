@@ -48,6 +48,8 @@ def apply_policy(api: ModelAPI, policy: RetryPolicy, guard: RunGuard | None, *, 
         decision = policy.classify(status, transient)
         if decision is Decision.STOP_RUN and guard is not None and status is not None:
             guard.stop(policy.stop_message(status, key_env), "api")
+        if decision is not Decision.RETRY and guard is not None:
+            guard.refuse(status, ex)  # the sample ends: its retry attempt is declined, the request not re-sent
         return decision is Decision.RETRY
 
     async def generate(*args: Any, **kwargs: Any) -> Any:

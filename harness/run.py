@@ -360,6 +360,7 @@ def _finish(
     record["exit_code"] = code
     record["success"] = code == exit_codes.OK
     record["stop_reason"] = guard.stop_reason
+    record["api_refusals"] = guard.refusals()
     manifest.write(run_dir, record)
     if guard.stop_reason is not None:
         total = summary["cost_usd"]
