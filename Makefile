@@ -48,5 +48,7 @@ nightly: setup
 bench: setup
 	$(BIN)/python bench/overhead.py
 
+# Every container, network and volume a harness run left (killed runs, crashes), LiveCodeBench graders included;
+# `harness clean RUN_ID` removes one run's.
 clean-sandboxes: setup
-	$(BIN)/inspect sandbox cleanup docker
+	$(BIN)/harness clean
