@@ -274,7 +274,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
             tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
-    interrupted = False
+    interrupted, crashed = False, True
     try:
         with leftovers.labelled(run_id):
             _, logs = eval_set(
@@ -300,12 +300,13 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             )
         # inspect absorbs a SIGINT: its logs say cancelled, or (no sample finished yet) it returns no log at all
         interrupted = len(logs) < len(tasks) or any(log.status == "cancelled" for log in logs)
+        crashed = False
     except KeyboardInterrupt:  # SIGINT: inspect has cancelled the samples and written its logs
-        interrupted = True
+        interrupted, crashed = True, False
         logger.warning("harness: run %s interrupted", run_id)
     finally:
         planned = sum(len(task.dataset) for task in tasks) * req.epochs
-        outcome = _finish(run_dir, record, write_tables(run_dir), plan, guard, planned, interrupted)
+        outcome = _finish(run_dir, record, write_tables(run_dir), plan, guard, planned, interrupted, crashed)
         for name, opts in options.items():  # suite exports (e.g. SWE-bench predictions.jsonl)
             hook = get_suite(name).after_run
             if hook is not None:
@@ -342,14 +343,20 @@ def _finish(
     guard: RunGuard,
     planned: int,
     interrupted: bool,
+    crashed: bool,
 ) -> EvalOutcome:
-    """Complete the manifest from the samples table: samples, cost, response models; status, end time."""
+    """Complete the manifest from the samples table: samples, cost, response models; status, end time. `crashed`:
+    an exception other than an interrupt ended the run (it propagates; the manifest says `failed`)."""
     from harness.results.calls import response_models
 
     errored = int(samples["errored"].sum()) if len(samples) else 0
     counts = {"planned": planned, "logged": len(samples), "scored": len(samples) - errored, "errored": errored}
-    code = exit_codes.eval_exit_code(
-        interrupted=interrupted, stopped=guard.stop_reason is not None, planned=planned, scored=counts["scored"]
+    code = (
+        exit_codes.FAILED
+        if crashed
+        else exit_codes.eval_exit_code(
+            interrupted=interrupted, stopped=guard.stop_reason is not None, planned=planned, scored=counts["scored"]
+        )
     )
     record["samples"] = counts
     record["model"]["response_models"] = response_models(samples)
@@ -373,6 +380,7 @@ def _finish(
 
 STATUS = {
     exit_codes.OK: "complete",
+    exit_codes.FAILED: "failed",
     exit_codes.SAMPLE_ERRORS: "sample_errors",
     exit_codes.STOPPED: "stopped",
     exit_codes.INTERRUPTED: "interrupted",

@@ -71,8 +71,8 @@ def samples(run_dir: Path) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("phase", "solve_prefix", "test_prefix", "probe"),
     [
-        ("agent", "touch /tmp/phase-agent; sleep 15", "", ["test", "-f", "/tmp/phase-agent"]),
-        ("verifier", "", "touch /tmp/phase-verifier; sleep 15", ["test", "-f", "/tmp/phase-verifier"]),
+        ("agent", "touch /tmp/phase-agent; sleep 8", "", ["test", "-f", "/tmp/phase-agent"]),
+        ("verifier", "", "touch /tmp/phase-verifier; sleep 8", ["test", "-f", "/tmp/phase-verifier"]),
     ],
 )
 def test_terminal_bench_container_killed_is_retried_not_scored(
@@ -92,7 +92,7 @@ def test_terminal_bench_container_killed_is_retried_not_scored(
 
 def test_a_fault_on_every_attempt_ends_as_an_error_not_a_score(docker_engine, results_dir, tmp_path) -> None:
     run_id = "tb-killed-always"
-    tasks = tb_task(tmp_path, test_prefix="touch /tmp/phase-verifier; sleep 15")
+    tasks = tb_task(tmp_path, test_prefix="touch /tmp/phase-verifier; sleep 8")
     with Killer(run_id, ["test", "-f", "/tmp/phase-verifier"], times=3) as killer:
         outcome = run_eval(
             EvalRequest(model="oracle", suites=["terminal_bench"], run_id=run_id, options={"tasks_dir": str(tasks)})

@@ -17,7 +17,7 @@ import pytest
 from harness import leftovers
 
 pytestmark = pytest.mark.docker
-TASKS = "hello-file,sum-numbers,no-network"
+TASKS = "hello-file,sum-numbers"
 ARGS = ["--model", "oracle", "--suite", "terminal_bench", "--task-names", TASKS, "--max-samples", "1"]
 
 
@@ -69,7 +69,7 @@ def test_sigint_exits_130_and_resume_matches_an_uninterrupted_run(docker_engine,
     assert f"harness eval --resume {run_id}" in err
     record = json.loads((results / "runs" / run_id / "manifest.json").read_text())
     assert record["status"] == "interrupted" and record["success"] is False and record["exit_code"] == 130
-    assert record["samples"]["planned"] == 3 and record["samples"]["logged"] < 3
+    assert record["samples"]["planned"] == 2 and record["samples"]["scored"] < 2
 
     resumed = harness("eval", "--resume", run_id, results=results)
     out, err = resumed.communicate(timeout=900)
@@ -77,7 +77,7 @@ def test_sigint_exits_130_and_resume_matches_an_uninterrupted_run(docker_engine,
     run_dir = results / "runs" / run_id
     assert table(run_dir) == table(reference_dir)
     record = json.loads((run_dir / "manifest.json").read_text())
-    assert record["status"] == "complete" and record["samples"]["scored"] == 3
+    assert record["status"] == "complete" and record["samples"]["scored"] == 2
     assert not any(leftovers.find(run_id).values())
 
 
