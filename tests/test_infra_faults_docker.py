@@ -24,9 +24,11 @@ TB_SAMPLES = SUITES / "terminal_bench" / "samples"
 class Killer(threading.Thread):
     """Kills (SIGKILL) a container of `run_id` whose `probe` command succeeds, `times` times, then stops."""
 
-    def __init__(self, run_id: str, probe: list[str] | None, times: int = 1, graders: bool = False) -> None:
+    def __init__(
+        self, run_id: str, probe: list[str] | None, times: int = 1, graders: bool = False, service: str | None = None
+    ) -> None:
         super().__init__(daemon=True)
-        self.run_id, self.probe, self.times, self.graders = run_id, probe, times, graders
+        self.run_id, self.probe, self.times, self.graders, self.service = run_id, probe, times, graders, service
         self.killed: list[str] = []
         self.done = threading.Event()
 
@@ -35,6 +37,8 @@ class Killer(threading.Thread):
             for container in leftovers.find(self.run_id)["containers"]:
                 grader = "org.harness.livecodebench-grader" in container.labels
                 if container.status != "running" or container.name in self.killed or grader != self.graders:
+                    continue
+                if self.service and container.labels.get("com.docker.compose.service") != self.service:
                     continue
                 if self.probe and subprocess.run(["docker", "exec", container.name, *self.probe]).returncode:
                     continue
@@ -104,9 +108,13 @@ def test_a_fault_on_every_attempt_ends_as_an_error_not_a_score(docker_engine, re
     assert df["error"].notna().all() and df["infra_error"].isna().all()  # an error, not a score of 0
 
 
-def test_swe_evaluation_container_killed_is_retried_not_scored(docker_engine, results_dir) -> None:
-    run_id = "swe-eval-killed"
-    with Killer(run_id, ["test", "-f", "/eval.sh"]) as killer:
+@pytest.mark.parametrize(
+    ("phase", "service", "probe"),
+    [("agent", "default", ["true"]), ("evaluation", "eval", ["test", "-f", "/eval.sh"])],
+)
+def test_swe_container_killed_is_retried_not_scored(phase, service, probe, docker_engine, results_dir) -> None:
+    run_id = f"swe-{phase}-killed"
+    with Killer(run_id, probe, service=service) as killer:
         outcome = run_eval(
             EvalRequest(
                 model="oracle",
@@ -117,7 +125,7 @@ def test_swe_evaluation_container_killed_is_retried_not_scored(docker_engine, re
         )
     df = samples(outcome.run_dir)
     if not killer.killed:
-        pytest.skip("the evaluation finished before the killer saw it (nothing was tested)")
+        pytest.skip(f"the {phase} phase ended before the killer saw it (nothing was tested)")
     assert outcome.exit_code == exit_codes.OK, df.to_dict("records")
     assert df["score"].tolist() == [1.0] and df["retries"].tolist() == [1]
 
