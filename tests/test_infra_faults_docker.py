@@ -34,18 +34,24 @@ class Killer(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set() and len(self.killed) < self.times:
-            for container in leftovers.find(self.run_id)["containers"]:
-                grader = "org.harness.livecodebench-grader" in container.labels
-                if container.status != "running" or container.name in self.killed or grader != self.graders:
-                    continue
-                if self.service and container.labels.get("com.docker.compose.service") != self.service:
-                    continue
-                if self.probe and subprocess.run(["docker", "exec", container.name, *self.probe]).returncode:
-                    continue
-                subprocess.run(["docker", "kill", container.name], capture_output=True)
-                self.killed.append(container.name)
-                break
+            try:
+                self.kill_one()
+            except Exception as ex:  # a container removed while it was listed: look again
+                print(f"killer: {type(ex).__name__}: {ex}")
             time.sleep(0.2)
+
+    def kill_one(self) -> None:
+        for container in leftovers.find(self.run_id)["containers"]:
+            grader = "org.harness.livecodebench-grader" in container.labels
+            if container.status != "running" or container.name in self.killed or grader != self.graders:
+                continue
+            if self.service and container.labels.get("com.docker.compose.service") != self.service:
+                continue
+            if self.probe and subprocess.run(["docker", "exec", container.name, *self.probe]).returncode:
+                continue
+            subprocess.run(["docker", "kill", container.name], capture_output=True)
+            self.killed.append(container.name)
+            return
 
     def __enter__(self) -> Killer:
         self.start()
