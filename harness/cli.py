@@ -1,4 +1,5 @@
-"""The `harness` command line: eval, validate, images, suites, models, clean; report, claims, compare, route, nightly.
+"""The `harness` command line: doctor, eval, validate, images, suites, models, clean; report, claims, compare, route,
+nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback. `harness.exit_codes`
 lists every exit code.
@@ -163,7 +164,7 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
     if args.ca_bundle:
         os.environ[images.CA_BUNDLE_ENV] = str(args.ca_bundle)
     if args.action == "base":
-        images.ensure_base(force=args.force, refresh_ca=True)
+        images.ensure_base(force=args.force, verbose=True)
         return 0
     options = _suite_option_pairs(extra)
     if args.data:
@@ -182,6 +183,12 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
             print(f"{ref}\t{digest}")
         print(f"{len(digests)} image(s) present")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.doctor import main as doctor
+
+    return doctor(blocking_only=args.blocking)
 
 
 def cmd_validate(args: argparse.Namespace, extra: list[str]) -> int:
@@ -263,7 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--suite", default="all")
     im.add_argument("--data", choices=["sample", "full"])
     im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
-    im.add_argument("--ca-bundle", type=Path, help="PEM bundle trusted inside builds (or HARNESS_CA_BUNDLE)")
+    im.add_argument(
+        "--ca-bundle",
+        type=Path,
+        help="PEM bundle trusted inside builds, or none (HARNESS_CA_BUNDLE; default: the host's system bundle)",
+    )
     im.add_argument("--concurrency", type=positive_int, default=4, help="parallel pulls")
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.set_defaults(func=cmd_images)
@@ -283,6 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     va.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
     va.set_defaults(func=cmd_validate)
+
+    dr = sub.add_parser(
+        "doctor",
+        help="check this machine for a run: engine, compose, buildx, disk, CA, registries, keys, sandboxes, limits",
+        description="One line per check; exit 1 when something blocks a run.",
+    )
+    dr.add_argument("--blocking", action="store_true", help="only the checks that block a run; print only failures")
+    dr.set_defaults(func=cmd_doctor)
 
     su = sub.add_parser("suites", help="list the suites")
     su.set_defaults(func=cmd_suites)

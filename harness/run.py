@@ -212,17 +212,12 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     if req.resume:
         check_resumable(run_id, previous, model.alias, suites)
 
-    image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
-    images.require_engine()
+    image_specs = [spec for name, opts in options.items() for spec in get_suite(name).images(opts)]  # validates data
+    base, built, pulled = images.prepare(image_specs)
     if req.resume:
         removed = leftovers.remove(run_id)  # containers and networks an interrupted or killed invocation left
         if removed:
             logger.warning("harness: removed %d leftover(s) of run %s", removed, run_id)
-    builds = [s for specs in image_specs.values() for s in specs if isinstance(s, images.ImageBuild)]
-    pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
-    base = images.ensure_base()
-    built = images.ensure_built(builds)
-    pulled = images.pull(pulls) if pulls else {}
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()

@@ -12,11 +12,16 @@ from inspect_ai import Task, task
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
-@task
-def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
-    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """`suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
     built = definition.build_task(request)
     built.metadata = {**(built.metadata or {}), "scaffold_hash": definition.scaffold_hash()}
     return built
+
+
+@task
+def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+    return build_suite_task(suite, agent, **options)
