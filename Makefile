@@ -58,5 +58,7 @@ bench: setup
 parity: setup
 	$(BIN)/python -m harness.parity $(if $(filter-out all,$(SUITE)),--suite $(SUITE)) $(ARGS)
 
+# Every container, network and volume a harness run left (killed runs, crashes), LiveCodeBench graders included;
+# `harness clean RUN_ID` removes one run's.
 clean-sandboxes: setup
-	$(BIN)/inspect sandbox cleanup docker
+	$(BIN)/harness clean

@@ -1,7 +1,8 @@
-"""The `harness` command line: doctor, eval, validate, images, suites, models, prices; report, claims, compare,
-route, nightly.
+"""The `harness` command line: doctor, eval, validate, images, suites, models, prices, clean; report, claims,
+compare, route, nightly.
 
-User errors print as one line on stderr with exit code 2; they never print a traceback.
+User errors print as one line on stderr with exit code 2; they never print a traceback. `harness.exit_codes`
+lists every exit code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness import exit_codes
 from harness.argtypes import positive_int
 from harness.errors import HarnessError
 
@@ -57,24 +59,47 @@ def _run_options(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
     return options
 
 
-def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.results import print_summary
-    from harness.run import EvalRequest, resume_defaults, run_eval, runs_dir
+RESUMED_SETTINGS = {
+    "epochs": "epochs",
+    "seed": "seed",
+    "max_samples": "max_samples",
+    "max_sandboxes": "max_sandboxes",
+    "cost_cap": "cost_cap_usd",
+    "base_url": "base_url",
+    "script": "script",
+}
+"""Command-line setting -> the manifest's `run` field it is restored from by `--resume` (unless given again)."""
 
+
+def _restore(args: argparse.Namespace, recorded: dict[str, Any]) -> None:
+    """Fill every run setting the command line left unset from the resumed run's manifest."""
+    for arg, key in RESUMED_SETTINGS.items():
+        if getattr(args, arg) is None and recorded.get(key) is not None:
+            setattr(args, arg, Path(recorded[key]) if arg == "script" else recorded[key])
+    if not args.price_plan and recorded.get("price_plans"):
+        args.price_plan = [f"{k}={v}" for k, v in recorded["price_plans"].items()]
+
+
+def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.paths import check_results_dir
+    from harness.results import print_summary
+    from harness.run import EvalRequest, recorded_run, run_eval, runs_dir
+
+    check_results_dir()
     options = _run_options(args, extra)
     if args.resume:  # continue with what the run was started with, unless told otherwise
         if Path(args.resume).parent.resolve() == runs_dir().resolve():
             args.resume = Path(args.resume).name  # the run directory's path, as printed after a run
-        model, suites, recorded = resume_defaults(args.resume)
-        args.model = args.model or model
-        args.suite = args.suite or ",".join(suites)
-        options = {**recorded, **options}
+        recorded = recorded_run(args.resume)
+        args.model = args.model or recorded.model
+        args.suite = args.suite or ",".join(recorded.suites)
+        _restore(args, recorded.run)  # suite options are restored by run_eval from the same manifest
     outcome = run_eval(
         EvalRequest(
             model=args.model or "oracle",
             suites=(args.suite or "all").split(","),
             options=options,
-            epochs=args.epochs,
+            epochs=args.epochs or 1,
             script=args.script,
             run_id=args.resume,
             resume=args.resume is not None,
@@ -90,13 +115,33 @@ def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
     )
     print_summary(outcome.run_dir)
     print(f"\nrun directory: {outcome.run_dir}")
-    if outcome.stop_reason:
+    counts = outcome.samples
+    resume = f"`harness eval --resume {outcome.run_dir.name}`"
+    if outcome.exit_code == exit_codes.INTERRUPTED:
         print(
-            f"stopped starting samples: {outcome.stop_reason}; the rest run with "
-            f"`harness eval --resume {outcome.run_dir.name}`",
+            f"interrupted: {counts.get('logged', 0)} of {counts.get('planned', 0)} samples logged; "
+            f"continue with {resume}",
             file=sys.stderr,
         )
-    return 0 if outcome.success else 1
+    elif outcome.stop_reason:
+        print(f"stopped starting samples: {outcome.stop_reason}; the rest run with {resume}", file=sys.stderr)
+    elif outcome.exit_code == exit_codes.SAMPLE_ERRORS:
+        print(
+            f"{counts.get('planned', 0) - counts.get('scored', 0)} of {counts.get('planned', 0)} samples ended "
+            f"without a score (errors after retries, or not run); {resume} runs them again",
+            file=sys.stderr,
+        )
+    return outcome.exit_code
+
+
+def cmd_clean(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness import leftovers
+    from harness.images import require_engine
+
+    require_engine()
+    removed = leftovers.remove(args.run_id)
+    print(f"removed {removed} container(s), network(s) and volume(s) of {args.run_id or 'every harness run'}")
+    return exit_codes.OK
 
 
 def _price_plans(values: list[str] | None) -> dict[str, str]:
@@ -217,8 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs",
         "--trials",
         type=positive_int,
-        default=1,
-        help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it)",
+        help="attempts per sample, each in a fresh sandbox (--trials: Harbor's name for it); default 1",
     )
     ev.add_argument(
         "--data",
@@ -229,11 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--resume",
         metavar="RUN_ID",
-        help="continue an interrupted run with its model, suites and options; finished samples are kept",
+        help="continue an interrupted run with its model, suites and every option (flags given override); "
+        "finished samples are kept, the run's leftover containers removed",
     )
     ev.add_argument("--max-samples", type=positive_int, help="samples run concurrently")
     ev.add_argument("--max-sandboxes", type=positive_int, help="sandboxes alive at once")
-    ev.add_argument("--cost-cap", type=float, help="USD; stop starting new samples once spent")
+    ev.add_argument("--cost-cap", type=float, help="USD (positive, finite); stop starting new samples once spent")
     ev.add_argument(
         "--price-plan",
         action="append",
@@ -292,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--at", help="UTC timestamp, e.g. 2026-12-02T08:00:00Z (default: now)")
     pr.add_argument("--plan", help="price plan (default: the key's default plan)")
     pr.set_defaults(func=cmd_prices)
+    cl = sub.add_parser(
+        "clean",
+        help="remove the containers, networks and volumes runs left behind (killed or crashed runs)",
+        description="With RUN_ID, that run's leftovers; without, those of every harness run (graders included).",
+    )
+    cl.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    cl.set_defaults(func=cmd_clean)
 
     from harness.results.commands import register as register_results  # report, claims, compare, route, nightly
 
@@ -312,17 +364,17 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args, extra) or 0)
     except HarnessError as ex:
         print(f"error: {ex}", file=sys.stderr)
-        return 2
+        return exit_codes.BAD_INPUT
     except Exception as ex:  # a bug, not bad input: say so in one line unless asked for the traceback
         if os.environ.get("HARNESS_DEBUG") == "1":
             raise
         print(
             f"error: internal error: {type(ex).__name__}: {ex} (HARNESS_DEBUG=1 shows the traceback)", file=sys.stderr
         )
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted; resume with `harness eval --resume <run-id>`", file=sys.stderr)
-        return 130
+        return exit_codes.FAILED
+    except KeyboardInterrupt:  # before a run directory existed, or outside `eval`
+        print("interrupted", file=sys.stderr)
+        return exit_codes.INTERRUPTED
 
 
 if __name__ == "__main__":

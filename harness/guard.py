@@ -6,6 +6,12 @@ also watches `response.model`: an answer from another model than requested (serv
 at its first occurrence and priced at the served model's rates where they are known. Samples already running finish
 on their own; samples not yet started are not started (inspect's early stopping plus a drain of the task, so
 the log records them as not run and `--resume` runs them later).
+
+A sample whose API call failed with an error the policy does not retry (400, 404, 422, ...) ends at once:
+inspect's sample retry (`retry_on_error`, meant for infrastructure errors) has no per-exception hook, so the
+guard notes the refusal and its early stopping declines the retry attempt before it gets a sandbox or sends the
+request again. The log records the sample as stopped early with the API error as the reason; the manifest lists
+it under `api_refusals`; the run exits 3.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +39,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MANAGER = "harness-run-guard"
+SampleKey = tuple[str | None, str | int, int]
+"""(task id, sample id, epoch)."""
+_SAMPLE: ContextVar[SampleKey | None] = ContextVar("harness_guard_sample", default=None)
+"""The sample attempt running in this context (set when the guard schedules it; its solver and model calls
+inherit it)."""
 
 
 class RunGuard:
@@ -66,6 +78,8 @@ class RunGuard:
         self.stop_reason: str | None = None
         self.stopped_by: str | None = None
         """"cost_cap" or "api"."""
+        self.refused: dict[SampleKey, str] = {}
+        """Samples whose API call failed with an error that is not retried, and the error."""
         self._tasks: list[TaskStopper] = []
 
     def record_call(self, output: ModelOutput) -> None:
@@ -99,6 +113,17 @@ class RunGuard:
         if key is None:
             return self.price_key, self.plan
         return key, self.plans.get(key)
+
+    def refuse(self, status: int | None, error: BaseException) -> None:
+        """The running sample's API call failed with an error the policy does not retry: the sample ends here."""
+        key = _SAMPLE.get()
+        if key is not None and key not in self.refused:
+            what = f"API status {status}" if status is not None else type(error).__name__
+            self.refused[key] = f"{what}, not retried: {str(error)[:300]}"
+            logger.warning("harness: sample %s (epoch %s) ends: %s", key[1], key[2], self.refused[key])
+
+    def refusals(self) -> list[dict[str, Any]]:
+        return [{"sample": key[1], "epoch": key[2], "error": error} for key, error in self.refused.items()]
 
     def check_cap(self) -> None:
         if self.cost_cap is not None and self.spent >= self.cost_cap:
@@ -143,6 +168,10 @@ class TaskStopper:
         return MANAGER
 
     async def schedule_sample(self, id: str | int, epoch: int) -> EarlyStop | None:
+        key = (self.task_id, id, epoch)
+        _SAMPLE.set(key)
+        if key in self.guard.refused:  # a retry attempt after an API error that is not retried: declined
+            return EarlyStop(id=id, epoch=epoch, reason=self.guard.refused[key])
         self.guard.check_cap()
         if self.guard.stop_reason is None:
             return None

@@ -117,5 +117,13 @@ def write(run_dir: Path, manifest: dict[str, Any]) -> Path:
 
 
 def read(run_dir: Path) -> dict[str, Any]:
+    """The run's manifest ({} when there is none); an unreadable or malformed one is a one-line error."""
+    from harness.errors import HarnessError, read_json
+
     path = run_dir / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    data = read_json(path, "run manifest")
+    if not isinstance(data, dict):
+        raise HarnessError(f"run manifest {path}: expected a JSON object, found {type(data).__name__}")
+    return data

@@ -31,3 +31,17 @@ def runs_dir() -> Path:
 def cache_dir() -> Path:
     """Downloads and generated files; `HARNESS_CACHE_DIR` overrides `.cache/` (of the checkout, else of the cwd)."""
     return Path(os.environ.get("HARNESS_CACHE_DIR", _output_root() / ".cache")).resolve()
+
+
+def check_results_dir() -> Path:
+    """The results root, created if needed; a path that is not a writable directory is a one-line error."""
+    from harness.errors import HarnessError
+
+    root = results_dir()
+    where = f"HARNESS_RESULTS_DIR {root}" if "HARNESS_RESULTS_DIR" in os.environ else f"results directory {root}"
+    existing = next((p for p in (root, *root.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise HarnessError(f"{where}: {existing} is not a directory; point HARNESS_RESULTS_DIR at a directory")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise HarnessError(f"{where}: {existing} is not writable; point HARNESS_RESULTS_DIR at a writable directory")
+    return root

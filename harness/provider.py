@@ -106,6 +106,8 @@ class HarnessModelAPI(ModelAPI):
         if decision is Decision.STOP_RUN and self.guard is not None and status is not None:
             message = self.policy.stop_message(status, self.resolved.api_key_env, self.resolved.model_id)
             self.guard.stop(message, "api")
+        if decision is not Decision.RETRY and self.guard is not None:
+            self.guard.refuse(status, ex)  # the sample ends: its retry attempt is declined, the request not re-sent
         return decision is Decision.RETRY
 
     def retry_wait(self) -> Any:

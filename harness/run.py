@@ -4,13 +4,15 @@ A run directory `results/runs/<run-id>/` holds the inspect logs (`logs/`), `mani
 tables of `harness.results` (`samples`: per sample, verdicts, tokens, USD, sample and API retries, the
 `response.model`s seen; `summary`; `runs`). The manifest's samples, cost and response models are derived from the
 samples table. Logs are written as samples finish; re-running with `--resume <run-id>` reuses every finished
-sample (inspect's eval_set semantics). A cost cap or a stop-run API status (402, 401) stops starting new samples;
-the samples not run are run by `--resume`.
+sample (inspect's eval_set semantics) and first removes the containers and networks the run left behind. A cost
+cap or a stop-run API status (402, 401) stops starting new samples; the samples not run are run by `--resume`.
+An interrupt (SIGINT) ends the run with the manifest saying so. The outcome's exit code is `harness.exit_codes`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -18,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness import build_failures, images, manifest
+from harness import build_failures, exit_codes, images, leftovers, manifest
 from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
 from harness.models import ResolvedModel, check_credentials, resolve
-from harness.paths import runs_dir
+from harness.paths import check_results_dir, runs_dir
 from harness.policy import RetryPolicy, policy
 from harness.scaffold import budgets
 from harness.suite import SuiteOptions, default_suites, get_suite, parse_options
@@ -61,9 +63,20 @@ class EvalRequest:
 @dataclass
 class EvalOutcome:
     run_dir: Path
-    success: bool
+    exit_code: int
+    """`harness.exit_codes`: 0 every planned sample scored, 3 some ended in errors, 4 stopped, 130 interrupted."""
     stop_reason: str | None = None
-    """Why the run stopped starting samples (cost cap), if it did."""
+    """Why the run stopped starting samples (cost cap, API status), if it did."""
+    samples: dict[str, int] = field(default_factory=dict)
+    """planned, logged, scored, errored."""
+
+    @property
+    def success(self) -> bool:
+        return self.exit_code == exit_codes.OK
+
+    @property
+    def interrupted(self) -> bool:
+        return self.exit_code == exit_codes.INTERRUPTED
 
 
 def expand_suites(names: list[str]) -> list[str]:
@@ -76,15 +89,23 @@ def expand_suites(names: list[str]) -> list[str]:
     return names
 
 
-def suite_options(model: ResolvedModel, suites: list[str], options: dict[str, Any]) -> dict[str, SuiteOptions]:
-    """Validate options per suite. With several suites, an option applies where the suite knows it."""
+def suite_options(
+    model: ResolvedModel,
+    suites: list[str],
+    options: dict[str, Any],
+    recorded: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, SuiteOptions]:
+    """Validate options per suite. With several suites, an option applies where the suite knows it. `recorded`
+    (suite -> options, from a resumed run's manifest) is the base that `options` override."""
     values = dict(options)
-    values.setdefault("data", "full" if model.needs_api else "sample")
     parsed = {}
     for name in suites:
         definition = get_suite(name)
         known = {k: v for k, v in values.items() if k in definition.options.model_fields} if len(suites) > 1 else values
-        parsed[name] = parse_options(definition, known)
+        base = {k: v for k, v in (recorded or {}).get(name, {}).items() if k in definition.options.model_fields}
+        merged = {**base, **known}
+        merged.setdefault("data", "full" if model.needs_api else "sample")
+        parsed[name] = parse_options(definition, merged)
     if len(suites) > 1:
         for key in values:
             if not any(key in get_suite(s).options.model_fields for s in suites):
@@ -104,8 +125,8 @@ def price_plan(model: ResolvedModel, req: EvalRequest) -> str | None:
         check_plan(key, plan)
     plan = check_plan(model.price_key, req.price_plans.get(model.price_key)) if model.price_key else None
     if req.cost_cap is not None:
-        if req.cost_cap <= 0:
-            raise HarnessError(f"--cost-cap {req.cost_cap:g}: must be a positive amount of USD")
+        if not math.isfinite(req.cost_cap) or req.cost_cap <= 0:
+            raise HarnessError(f"--cost-cap {req.cost_cap:g}: must be a positive, finite amount of USD")
         if model.needs_api and (model.price_key is None or price_for(model.price_key, plan=plan) is None):
             raise HarnessError(f"--cost-cap: model {model.alias} has no price in prices.toml, so spend is unknown")
     return plan
@@ -118,18 +139,38 @@ def is_run_id(run_id: str | None) -> bool:
 
 def _recorded(previous: dict[str, Any]) -> tuple[str | None, list[str]]:
     """The model alias and suites a run's manifest records."""
-    return previous.get("model", {}).get("alias"), list(previous.get("suites", {}))
+    model = previous.get("model")
+    suites = previous.get("suites")
+    return (model or {}).get("alias") if isinstance(model, dict) else None, list(suites or {})
 
 
-def resume_defaults(run_id: str) -> tuple[str | None, list[str], dict[str, Any]]:
-    """What a run was started with, from its manifest: model alias, suites, and the suite options that differ from
-    the suites' defaults. `harness eval --resume RUN_ID` continues with these unless told otherwise."""
-    previous = manifest.read(runs_dir() / run_id) if is_run_id(run_id) else {}
-    options: dict[str, Any] = {}
-    for name, info in previous.get("suites", {}).items():
-        defaults = get_suite(name).options().model_dump(mode="json")
-        options.update({k: v for k, v in (info.get("options") or {}).items() if k in defaults and defaults[k] != v})
-    return (*_recorded(previous), options)
+@dataclass(frozen=True)
+class Recorded:
+    """What a run was started with, from its manifest; `harness eval --resume RUN_ID` continues with it unless
+    told otherwise."""
+
+    model: str | None
+    suites: list[str]
+    options: dict[str, dict[str, Any]]
+    """Suite -> every option the suite ran with (defaults included: a default may depend on the model)."""
+    run: dict[str, Any]
+    """The run settings: epochs, seed, max_samples, max_sandboxes, cost_cap_usd, base_url, script, price_plans."""
+
+
+def recorded_run(run_id: str) -> Recorded:
+    """The manifest of run `run_id`; a run without one cannot be resumed (it never started)."""
+    if not is_run_id(run_id):
+        raise HarnessError(f"--resume {run_id!r}: expected a run id, the name of a directory in {runs_dir()}")
+    run_dir = runs_dir() / run_id
+    if not run_dir.is_dir():
+        raise HarnessError(f"--resume {run_id}: no such run under {runs_dir()}")
+    previous = manifest.read(run_dir)
+    if not previous:
+        raise HarnessError(f"--resume {run_id}: {run_dir / 'manifest.json'} is missing; this run cannot be resumed")
+    model, suites = _recorded(previous)
+    options = {name: dict(info.get("options") or {}) for name, info in previous.get("suites", {}).items()}
+    run = previous.get("run") if isinstance(previous.get("run"), dict) else {}
+    return Recorded(model, suites, options, run)
 
 
 def check_resumable(run_id: str, previous: dict[str, Any], alias: str, suites: list[str]) -> None:
@@ -153,21 +194,21 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     from harness.results import write_tables
     from harness.tasks import suite_task
 
+    check_results_dir()  # an unusable HARNESS_RESULTS_DIR is bad input, found before any other work
     model = resolve(req.model, script=req.script, base_url=req.base_url)
     check_credentials(model)  # before any image or sandbox work
     plan = price_plan(model, req)
     suites = expand_suites(req.suites)
-    options = suite_options(model, suites, req.options)
+    recorded = recorded_run(str(req.run_id)) if req.resume else None
+    options = suite_options(model, suites, req.options, recorded.options if recorded else None)
 
-    if req.resume and not is_run_id(req.run_id):
-        raise HarnessError(f"--resume {req.run_id!r}: expected a run id, the name of a directory in {runs_dir()}")
     run_id = req.run_id or new_run_id(model.alias, suites)
+    if not is_run_id(run_id):
+        raise HarnessError(f"run id {run_id!r}: expected a directory name, not a path")
     run_dir = runs_dir() / run_id
     if run_dir.exists() and not req.resume:
         raise HarnessError(f"run directory {run_dir} exists; pass --resume {run_id} to continue it")
-    if req.resume and not run_dir.exists():
-        raise HarnessError(f"--resume {run_id}: no such run under {runs_dir()}")
-    previous = manifest.read(run_dir)
+    previous = manifest.read(run_dir) if req.resume else {}
     if req.resume:
         check_resumable(run_id, previous, model.alias, suites)
 
@@ -176,6 +217,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     local = {ref: image_id for ref in refs if (image_id := images.image_id(ref))}  # present before pulling
     base, built, pulled = images.prepare(_stopping(image_specs))
     built, failed = _build_recording_failures(image_specs, built)
+    if req.resume:
+        removed = leftovers.remove(run_id)  # containers and networks an interrupted or killed invocation left
+        if removed:
+            logger.warning("harness: removed %d leftover(s) of run %s", removed, run_id)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()
@@ -197,7 +242,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "model": manifest.model_section(model, plan),
         "suites": {
             name: {
-                "options": opts.model_dump(),
+                "options": opts.model_dump(mode="json"),
                 "dataset": get_suite(name).dataset_info(opts),
                 "protocol": get_suite(name).protocol,
                 "scaffold_hash": get_suite(name).scaffold_hash(),
@@ -219,54 +264,61 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "max_samples": req.max_samples,
             "max_sandboxes": req.max_sandboxes,
             "cost_cap_usd": req.cost_cap,
+            "base_url": req.base_url,
+            "script": str(Path(req.script).resolve()) if req.script else None,
+            "price_plans": dict(req.price_plans),
         },
         "resumed": bool(previous),
+        "status": "running",
     }
     manifest.write(run_dir, record)
 
     tasks = []
-    for name, opts in options.items():
-        task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
-        task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
-        task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
-        tasks.append(task)
+    with leftovers.labelled(run_id):  # every container and network the run starts carries its run id
+        for name, opts in options.items():
+            task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
+            task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
+            task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
+            tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
-    success = False
+    interrupted, crashed = False, True
     try:
-        success, _logs = eval_set(
-            tasks,
-            log_dir=str(run_dir / "logs"),
-            model=build_model(model, rp, guard),
-            epochs=req.epochs,
-            max_samples=req.max_samples,
-            max_sandboxes=req.max_sandboxes,
-            fail_on_error=False,
-            retry_attempts=1,
-            display=display,  # type: ignore[arg-type]
-            metadata={
-                "harness_run_id": run_id,
-                "model_alias": model.alias,
-                "policy_hash": rp.hash,
-                "price_key": model.price_key,
-                "price_plans": _price_plans(model, req, plan),
-            },
-            log_dir_allow_dirty=True,
-            sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
-            **_generate_kwargs(rp, model, req.seed),
-        )
+        with leftovers.labelled(run_id):
+            _, logs = eval_set(
+                tasks,
+                log_dir=str(run_dir / "logs"),
+                model=build_model(model, rp, guard),
+                epochs=req.epochs,
+                max_samples=req.max_samples,
+                max_sandboxes=req.max_sandboxes,
+                fail_on_error=False,
+                retry_attempts=1,
+                display=display,  # type: ignore[arg-type]
+                metadata={
+                    "harness_run_id": run_id,
+                    "model_alias": model.alias,
+                    "policy_hash": rp.hash,
+                    "price_key": model.price_key,
+                    "price_plans": _price_plans(model, req, plan),
+                },
+                log_dir_allow_dirty=True,
+                sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
+                **_generate_kwargs(rp, model, req.seed),
+            )
+        # inspect absorbs a SIGINT: its logs say cancelled, or (no sample finished yet) it returns no log at all
+        interrupted = len(logs) < len(tasks) or any(log.status == "cancelled" for log in logs)
+        crashed = False
+    except KeyboardInterrupt:  # SIGINT: inspect has cancelled the samples and written its logs
+        interrupted, crashed = True, False
+        logger.warning("harness: run %s interrupted", run_id)
     finally:
         planned = sum(len(task.dataset) for task in tasks) * req.epochs
-        _finish(run_dir, record, write_tables(run_dir), plan, guard, success, planned)
+        outcome = _finish(run_dir, record, write_tables(run_dir), plan, guard, planned, interrupted, crashed)
         for name, opts in options.items():  # suite exports (e.g. SWE-bench predictions.jsonl)
             hook = get_suite(name).after_run
             if hook is not None:
                 hook(run_dir, opts)
-    if guard.stopped_by == "api":
-        raise HarnessError(
-            f"run stopped: {guard.stop_reason}. Finished samples are kept in {run_dir}; "
-            f"continue with `harness eval --resume {run_id}` and the same options"
-        )
-    return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+    return outcome
 
 
 def _stopping(image_specs: dict[str, list[images.ImageSpec]]) -> list[images.ImageSpec]:
@@ -324,19 +376,33 @@ def _finish(
     samples: pd.DataFrame,
     plan: str | None,
     guard: RunGuard,
-    success: bool,
     planned: int,
-) -> None:
-    """Complete the manifest from the samples table: samples, cost, response models; stop reason, end time."""
+    interrupted: bool,
+    crashed: bool,
+) -> EvalOutcome:
+    """Complete the manifest from the samples table: samples, cost, response models; status, end time. `crashed`:
+    an exception other than an interrupt ended the run (it propagates; the manifest says `failed`)."""
     from harness.results.calls import response_models
 
-    record["samples"] = {"planned": planned, "logged": len(samples)}
+    errored = int(samples["errored"].sum()) if len(samples) else 0
+    counts = {"planned": planned, "logged": len(samples), "scored": len(samples) - errored, "errored": errored}
+    code = (
+        exit_codes.FAILED
+        if crashed
+        else exit_codes.eval_exit_code(
+            interrupted=interrupted, stopped=guard.stop_reason is not None, planned=planned, scored=counts["scored"]
+        )
+    )
+    record["samples"] = counts
     record["model"]["response_models"] = response_models(samples)
     summary = manifest.cost_section(samples)
     record["cost"] = {**summary, "price_plan": plan, "guard": guard.summary()}
     record["finished"] = manifest.now()
-    record["success"] = success and guard.stop_reason is None
+    record["status"] = STATUS[code]
+    record["exit_code"] = code
+    record["success"] = code == exit_codes.OK
     record["stop_reason"] = guard.stop_reason
+    record["api_refusals"] = guard.refusals()
     manifest.write(run_dir, record)
     if guard.stop_reason is not None:
         total = summary["cost_usd"]
@@ -344,6 +410,17 @@ def _finish(
         logger.warning(
             "harness: run %s stopped starting samples: %s; cost so far %s", run_dir.name, guard.stop_reason, spent
         )
+    return EvalOutcome(run_dir, code, guard.stop_reason, counts)
+
+
+STATUS = {
+    exit_codes.OK: "complete",
+    exit_codes.FAILED: "failed",
+    exit_codes.SAMPLE_ERRORS: "sample_errors",
+    exit_codes.STOPPED: "stopped",
+    exit_codes.INTERRUPTED: "interrupted",
+}
+"""The manifest's `status` per exit code."""
 
 
 def _task_args(options: SuiteOptions) -> dict[str, Any]:

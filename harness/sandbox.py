@@ -10,6 +10,7 @@ import yaml
 from inspect_ai.util import ComposeConfig, SandboxEnvironmentSpec
 
 from harness.errors import HarnessError
+from harness.leftovers import label_compose
 from harness.paths import SANDBOXES
 
 DEFAULT_COMPOSE = SANDBOXES / "compose.default.yaml"
@@ -45,7 +46,8 @@ def compose_config(
     allow_privileged: bool = False,
 ) -> ComposeConfig:
     """The compose config for one sandbox running `image` with the defaults and `limits` applied; a privileged
-    extra service only where the caller's policy allows it."""
+    extra service only where the caller's policy allows it; every service carries the run label
+    (`harness.leftovers`)."""
     service = dict(_defaults())
     service["image"] = image
     if limits.network:
@@ -66,7 +68,7 @@ def compose_config(
     for name, extra in (extra_services or {}).items():
         _refuse_host_access(name, extra, allow_privileged=allow_privileged)
         services[name] = extra
-    return ComposeConfig.model_validate({"services": services})
+    return ComposeConfig.model_validate(label_compose({"services": services}))
 
 
 def sandbox_spec(

@@ -4,6 +4,11 @@ A suite scorer returns `verdict(...)`: value in [0, 1]; metadata `passed` (resol
 `strict` (a hardened verdict, or None), and `infra_error` (an error class when infrastructure, not the model,
 failed; the value is then 0). Scores are reported twice: errors counted as failures (the leaderboard
 convention) and errors excluded.
+
+A fault that a fresh sandbox may not repeat (a container killed or gone, an evaluation that did not complete, a
+grader that died) is not scored at all: the scorer raises `InfraError`, inspect retries the sample in a fresh
+sandbox (`retry_on_error`, the policy's `sandbox.sample_retries`), and a sample whose retries all failed ends as
+an error (not a score) that `--resume` runs again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ def cap(text: str, limit: int = LOG_CAP) -> str:
         return text
     half = limit // 2
     return f"{text[:half]}\n\n[... {len(text) - limit} characters cut by the harness ...]\n\n{text[-half:]}"
+
+
+class InfraError(RuntimeError):
+    """Infrastructure failed while scoring (not the model): the sample is retried in a fresh sandbox, never
+    scored. `error_class` names the fault, e.g. `sandbox_error` or `eval_incomplete`."""
+
+    def __init__(self, error_class: str, message: str) -> None:
+        super().__init__(f"{error_class}: {message}")
+        self.error_class = error_class
 
 
 def verdict(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -117,15 +118,19 @@ def test_scripted_turns_are_checked_when_the_script_is_read(tmp_path) -> None:
             load_script(path)
 
 
-def test_resume_continues_with_the_recorded_model_suites_and_options(results_dir, monkeypatch) -> None:
+def test_resume_continues_with_every_recorded_option(results_dir, monkeypatch) -> None:
+    """`data` equal to a default and `--base-url` come back too; flags given again override."""
     from harness import run
 
     run_dir = results_dir / "runs" / "r2"
     run_dir.mkdir(parents=True)
     options = run.suite_options(run.resolve("noop"), ["livecodebench"], {"limit": 2, "timeout": 9}).popitem()[1]
-    manifest = {"model": {"alias": "noop"}, "suites": {"livecodebench": {"options": options.model_dump(mode="json")}}}
+    manifest = {
+        "model": {"alias": "noop"},
+        "suites": {"livecodebench": {"options": options.model_dump(mode="json")}},
+        "run": {"epochs": 3, "base_url": "http://localhost:9/v1", "seed": 7, "max_samples": 4},
+    }
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
-    assert run.resume_defaults("r2") == ("noop", ["livecodebench"], {"limit": 2, "timeout": 9})
     requests = []
 
     def capture(req: run.EvalRequest) -> None:
@@ -134,7 +139,66 @@ def test_resume_continues_with_the_recorded_model_suites_and_options(results_dir
 
     monkeypatch.setattr(run, "run_eval", capture)
     with pytest.raises(SystemExit):
-        main(["eval", "--resume", "r2", "--epochs", "2"])
+        main(["eval", "--resume", "r2", "--max-samples", "2"])
     [req] = requests
-    assert (req.model, req.suites, req.options) == ("noop", ["livecodebench"], {"limit": 2, "timeout": 9})
-    assert req.resume and req.epochs == 2
+    assert (req.model, req.suites, req.options) == ("noop", ["livecodebench"], {})
+    assert req.resume and (req.epochs, req.base_url, req.seed, req.max_samples) == (3, "http://localhost:9/v1", 7, 2)
+    recorded = run.recorded_run("r2")
+    parsed = run.suite_options(run.resolve("deepseek-v4-pro"), ["livecodebench"], {}, recorded.options)
+    assert parsed["livecodebench"].data == "sample"  # the recorded data, not the model's default (full)
+    assert (parsed["livecodebench"].limit, parsed["livecodebench"].timeout) == (2, 9)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "manifest.json is missing; this run cannot be resumed"),
+        ("{not json", "run manifest {path}: not valid JSON"),
+        ("[1, 2]", "run manifest {path}: expected a JSON object, found list"),
+    ],
+)
+def test_resume_needs_a_readable_manifest(content, expected, results_dir, monkeypatch, capsys) -> None:
+    run_dir = results_dir / "runs" / "r3"
+    run_dir.mkdir(parents=True)
+    path = run_dir / "manifest.json"
+    if content is not None:
+        path.write_text(content)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["eval", "--resume", "r3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and expected.format(path=path) in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("cap", ["nan", "inf", "-1"])
+def test_cost_cap_must_be_finite_and_positive(cap, results_dir, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["eval", "--suite", "terminal_bench", "--cost-cap", cap]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--cost-cap" in err and "positive, finite" in err and len(err.splitlines()) == 1, err
+
+
+def test_unusable_results_dir_is_one_line_before_any_work(tmp_path, monkeypatch, capsys) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("PATH", "/nonexistent")  # image checks would fail differently
+    for root, expected in ((not_a_dir / "results", "is not a directory"), (not_a_dir, "is not a directory")):
+        monkeypatch.setenv("HARNESS_RESULTS_DIR", str(root))
+        assert main(["eval", "--suite", "terminal_bench"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"error: HARNESS_RESULTS_DIR {root}") and expected in err, err
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root ignores permissions
+        return
+    monkeypatch.setenv("HARNESS_RESULTS_DIR", str(locked / "results"))
+    assert main(["eval", "--suite", "terminal_bench"]) == 2
+    assert "is not writable" in capsys.readouterr().err
+
+
+def test_exit_codes_order() -> None:
+    from harness.exit_codes import eval_exit_code
+
+    assert eval_exit_code(interrupted=False, stopped=False, planned=4, scored=4) == 0
+    assert eval_exit_code(interrupted=False, stopped=False, planned=4, scored=3) == 3
+    assert eval_exit_code(interrupted=False, stopped=True, planned=4, scored=3) == 4
+    assert eval_exit_code(interrupted=True, stopped=True, planned=4, scored=3) == 130

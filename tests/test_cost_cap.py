@@ -37,7 +37,7 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
         code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", "0.005"))
         requests = len(server.model_requests())
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 4  # harness.exit_codes.STOPPED
     assert "stopped starting samples: cost cap $0.005 reached ($0.0061 spent)" in err
     assert requests == 2  # sample 1 ($0.0031) and sample 2 (reaching $0.0061) ran; sample 3 did not start
     [run_dir] = list(run.runs_dir().iterdir())
@@ -46,7 +46,7 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
     assert samples["cost_usd"].tolist() == pytest.approx([LAUNCH, LAUNCH])
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["run"]["cost_cap_usd"] == 0.005 and record["stop_reason"].startswith("cost cap $0.005")
-    assert record["samples"] == {"planned": 3, "logged": 2}
+    assert record["samples"] == {"planned": 3, "logged": 2, "scored": 2, "errored": 0}
     assert record["cost"]["cost_usd"] == pytest.approx(2 * LAUNCH)
     assert record["cost"]["usd_per_solved"] == pytest.approx(LAUNCH)
     assert record["model"]["price_plan"] == "launch-discount"

@@ -197,7 +197,7 @@ def test_extra_services_share_an_internal_network_without_internet() -> None:
     task = sample("kv-sidecar")
     config = dump(task)
     main, kv = config["services"]["default"], config["services"]["kv"]
-    assert config["networks"] == {"tb_internal": {"internal": True}}
+    assert config["networks"] == {"tb_internal": {"internal": True, "labels": {"org.harness.run-id": "unlabelled"}}}
     assert main["networks"] == kv["networks"] == ["tb_internal"] and "network_mode" not in main
     assert main["depends_on"] == ["kv"] and main["environment"]["KV_HOST"] == "kv"
     assert kv["image"].startswith("harness-tb-kv-sidecar-kv:h") and kv["x-local"] is True
@@ -226,8 +226,11 @@ def test_prebuilt_docker_image_is_pulled_not_built(tmp_path: Path) -> None:
 
 
 def test_tb1_compose_template_fields_are_dropped() -> None:
+    from harness.leftovers import run_digest
+
     main = dump(sample("tb1-csv-total"))["services"]["default"]
-    assert "volumes" not in main and "environment" not in main and "container_name" not in main
+    assert "volumes" not in main and "container_name" not in main
+    assert main["environment"] == {"HARNESS_RUN": run_digest("unlabelled")}  # only the run mark (harness.leftovers)
     assert main["command"] == ["tail", "-f", "/dev/null"]
 
 

@@ -280,6 +280,9 @@ def run_nightly(
             )
         )
         run_dir = outcome.run_dir
+        if outcome.interrupted:  # a partial run is not gated against the baseline
+            print(f"[nightly] interrupted; continue with `harness eval --resume {run_dir.name}`")
+            return outcome.exit_code
     df = load([run_dir])
     if df.empty:
         raise HarnessError(f"{run_dir}: the run has no samples")

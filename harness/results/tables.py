@@ -174,11 +174,16 @@ def _score_fields(row: pd.Series, scorers: list[str]) -> dict[str, Any]:
 
 
 def error_class(message: str | None) -> str | None:
-    """`RuntimeError('x')` -> `RuntimeError`; anything else -> `error`."""
+    """`RuntimeError('x')` -> `RuntimeError`; `InfraError('eval_incomplete: x')` -> `eval_incomplete` (the fault
+    `harness.scoring.InfraError` names); anything else -> `error`."""
     if not message:
         return None
     match = re.match(r"\s*([A-Za-z_][\w.]*)\(", message)
-    return match.group(1).rsplit(".", 1)[-1] if match else "error"
+    if not match:
+        return "error"
+    name = match.group(1).rsplit(".", 1)[-1]
+    fault = re.match(r"""\s*[\w.]*InfraError\(['"]([\w:.-]+?):\s""", message) if name == "InfraError" else None
+    return fault.group(1) if fault else name
 
 
 @cache
@@ -186,7 +191,7 @@ def _manifest(run_dir: str) -> dict[str, Any]:
     """The run's manifest, read once per `load` (an unreadable one counts as absent)."""
     try:
         return manifest.read(Path(run_dir))
-    except json.JSONDecodeError:
+    except HarnessError:
         return {}
 
 

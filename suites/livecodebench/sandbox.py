@@ -9,6 +9,10 @@ Grading a problem is one request over the container's attached stdin/stdout: no 
 The fork-server forks, per request, the child that runs the program as a throwaway
 uid (see lcb_grader.py). A container grades one problem at a time (1 CPU each, like one lcb_runner evaluation
 process), exits after `idle_exit_s` seconds without requests, and is removed when the harness process ends.
+Grader containers carry the run label (`harness.leftovers`), so `harness clean` finds those a killed run left.
+
+A grader that fails (killed, no answer in time, lcb_runner's runner error) is an infrastructure error: the grader
+is discarded and the same program is graded again in a fresh one, up to `attempts` times; then `RunnerError`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import anyio
 
 from harness.images import ImageBuild
+from harness.leftovers import RUN_LABEL, current_run
 from harness.paths import SANDBOXES
 from harness.sandbox import SandboxLimits, compose_config
 
@@ -51,6 +56,10 @@ class GraderSettings:
     memory_mb: int = 4096
     pids: int = 512
     idle_exit_s: int = 900
+    attempts: int = 3
+    """Gradings of one program before its grader failures are the sample's error (fresh grader each time)."""
+    run_id: str = field(default_factory=current_run)
+    """The run the grader containers are labelled with."""
 
 
 class RunnerError(Exception):
@@ -69,7 +78,7 @@ class GraderContainer:
         self.container = client.containers.create(
             command=["python3", GRADER, "serve", str(settings.idle_exit_s)],
             name=name,
-            labels={LABEL: name},
+            labels={LABEL: name, RUN_LABEL: settings.run_id},
             stdin_open=True,
             auto_remove=True,
             **container_options(settings),
@@ -160,16 +169,28 @@ class GraderPool:
         self._lock = threading.Lock()
 
     def grade(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The grader's JSON response for one request; RunnerError when the grader (not the program) failed."""
+        """The grader's JSON response for one request, retried in a fresh grader when the grader (not the
+        program) failed; RunnerError, naming each failure, when every attempt failed."""
+        failures = []
+        for _ in range(max(1, self.settings.attempts)):
+            try:
+                return self.grade_once(request)
+            except RunnerError as ex:
+                failures.append(str(ex))
+        raise RunnerError(f"{len(failures)} grading attempt(s) failed: " + " | ".join(failures))
+
+    def grade_once(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One grading; a grader that failed is discarded (the next request starts a fresh one)."""
         grader = self._acquire()
         try:
             response = grader.grade(request)
         except Exception as ex:
             self._discard(grader)
             raise ex if isinstance(ex, RunnerError) else RunnerError(f"{type(ex).__name__}: {ex}") from ex
-        self._free.put(grader)
         if "runner_error" in response:
+            self._discard(grader)
             raise RunnerError(response["runner_error"])
+        self._free.put(grader)
         return response
 
     def _acquire(self) -> GraderContainer:

@@ -27,7 +27,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from harness.scoring import INFRA_ERROR, infra_errors, mean_valid, verdict
+from harness.scoring import INFRA_ERROR, InfraError, infra_errors, mean_valid, verdict
 from suites.livecodebench.dataset import read_tests
 from suites.livecodebench.extraction import extract_code
 from suites.livecodebench.sandbox import GraderSettings, RunnerError, grade
@@ -147,17 +147,8 @@ def lcb_scorer(settings: GraderSettings, timeout: int = 6):
         request = {"code": code, **read_tests(state.metadata), "timeout": timeout}
         try:
             response = await grade(settings, request)
-        except RunnerError as ex:
-            return verdict(
-                0,
-                infra_error="runner_error",
-                answer=code,
-                explanation=str(ex),
-                verdict=None,
-                tests_passed=0,
-                tests_total=n_tests,
-                **fields,
-            )
+        except RunnerError as ex:  # every grading attempt failed in a fresh grader: retried as a sample, not scored
+            raise InfraError("runner_error", str(ex)) from ex
         kind = classify(response)
         results = response["results"]
         passed_tests = sum(1 for r in results if r is True)

@@ -7,6 +7,9 @@ the commands of the official `GIT_APPLY_CMDS` are tried in order (`git apply --v
 command's exit status recorded) runs as `/bin/bash /eval.sh` with stdout and stderr in one log, under the
 official 1800 s timeout (TERM, then KILL), after which the official "Timeout error" line is appended to the log.
 The files go in as one tar stream and the chain and the script run in one exec, to keep per-sample overhead low.
+
+An evaluation that did not complete (the container killed or gone, no end marker, no exit code) raises
+`InfraError`: the sample is retried in a fresh sandbox and never scored from a partial log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from inspect_ai.util import SandboxEnvironment
+
+from harness.scoring import InfraError
 
 EVAL_SCRIPT_FILE = "/eval.sh"
 TEST_OUTPUT_FILE = "/tmp/harness_test_output.txt"
@@ -109,22 +114,39 @@ async def evaluate(box: SandboxEnvironment, *, patch: str, eval_script: str, wor
     started = time.monotonic()
     with_patch = bool(patch.strip())
     files = {EVAL_SCRIPT_FILE: eval_script, **({patch_file(): patch} if with_patch else {})}
-    upload = await box.exec(["tar", "-x", "-C", "/"], input=bundle(files), timeout=120)
+    try:
+        upload = await box.exec(["tar", "-x", "-C", "/"], input=bundle(files), timeout=120)
+    except Exception as ex:  # the container is gone or stopped answering
+        raise InfraError("sandbox_error", f"copying the patch and eval script: {type(ex).__name__}: {ex}") from ex
     if not upload.success:
-        raise RuntimeError(f"copying the patch and eval script into the container failed: {upload.stderr.strip()}")
-    result = await box.exec(["bash", "-c", phase_script(workdir, timeout, with_patch)], timeout=timeout + 300)
+        raise InfraError("sandbox_error", f"copying the patch and eval script failed: {upload.stderr.strip()}")
+    try:
+        result = await box.exec(["bash", "-c", phase_script(workdir, timeout, with_patch)], timeout=timeout + 300)
+    except Exception as ex:
+        raise InfraError("eval_incomplete", f"running the eval script: {type(ex).__name__}: {ex}") from ex
     elapsed = time.monotonic() - started
     applied_with = _value(result.stderr, APPLIED_WITH) if with_patch else None
     apply_output = result.stderr.split(EVAL_EXIT, 1)[0] if with_patch else ""
     if with_patch and applied_with is None:
+        if APPLY_FAILED not in result.stderr:  # the apply chain never reached its verdict
+            raise InfraError("eval_incomplete", f"the patch step ended without a result (exit {result.returncode})")
         return EvalRun(None, apply_output, "", None, False, elapsed)
     exit_text = _value(result.stderr, EVAL_EXIT)
-    size = int(_value(result.stderr, OUTPUT_BYTES) or 0)
+    size_text = _value(result.stderr, OUTPUT_BYTES)
+    if exit_text is None or not exit_text.lstrip("-").isdigit() or size_text is None or not size_text.isdigit():
+        raise InfraError(
+            "eval_incomplete",
+            f"the eval script ended without its exit code or end marker (exec exit {result.returncode})",
+        )
+    size = int(size_text)
     if size > STDOUT_SAFE:
-        output = (await box.read_file(TEST_OUTPUT_FILE, text=False)).decode("utf-8", errors="replace")
+        try:
+            output = (await box.read_file(TEST_OUTPUT_FILE, text=False)).decode("utf-8", errors="replace")
+        except Exception as ex:
+            raise InfraError("sandbox_error", f"reading the test log: {type(ex).__name__}: {ex}") from ex
     else:
         output = result.stdout  # decoded with errors="replace", as swebench decodes its log
-    exit_code = int(exit_text) if exit_text and exit_text.lstrip("-").isdigit() else None
+    exit_code = int(exit_text)
     timed_out = exit_code in (124, 137) and elapsed >= timeout - 1
     if timed_out:
         output += f"\n\nTimeout error: {timeout} seconds exceeded."

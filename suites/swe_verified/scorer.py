@@ -2,10 +2,15 @@
 
 The value is the official verdict (1 = resolved: every FAIL_TO_PASS and PASS_TO_PASS test passes), so the mean
 over all samples is resolved/N with empty patches and errors unresolved. `strict` carries `resolved_strict`.
-Infrastructure failures are labelled (`infra_error`) and excluded from the valid-sample rate:
+Infrastructure faults that a fresh sandbox may not repeat are never scored: the scorer raises `InfraError` and
+inspect retries the sample in fresh containers (an error, not a score, once its retries are spent):
 
 - `setup_failed`: the prune step did not run (no repository, container never started);
-- `sandbox_error`: a container stopped answering during collection or evaluation;
+- `sandbox_error`: a container died or stopped answering during collection or evaluation;
+- `eval_incomplete`: the evaluation did not complete (no end marker, no exit code, the container killed).
+
+Deterministic infrastructure outcomes are scored 0, labelled (`infra_error`) and excluded from the valid rate:
+
 - `patch_apply_failed`: the official apply chain rejected a diff generated in the same image (a corrupt diff);
 - `eval_timeout`: the eval script exceeded its timeout;
 - `environment:<reason>`: swebench's own infra-failure classification of an unparseable log (e.g. out_of_memory).
@@ -25,7 +30,7 @@ from inspect_ai.util import sandbox
 from harness.repo import collect_patch
 from harness.repo_agent import REPO_STATE
 from harness.sandbox import AGENT_SERVICE, EVAL_SERVICE
-from harness.scoring import cap, infra_errors, mean_valid, strict_mean, verdict
+from harness.scoring import InfraError, cap, infra_errors, mean_valid, strict_mean, verdict
 from suites.swe_verified import grading, hardening
 from suites.swe_verified.canary import CanaryResult
 from suites.swe_verified.canary import run as canary_run
@@ -58,7 +63,7 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
         workdir = cfg.sandbox.workdir
         repo: dict[str, Any] | None = state.store.get(REPO_STATE)
         if not repo:
-            return verdict(0, infra_error="setup_failed", explanation="the repository was never prepared")
+            raise InfraError("setup_failed", "the repository was never prepared")
         details: dict[str, Any] = {
             "instance_id": instance.instance_id,
             "diff_base": repo["diff_base"],
@@ -67,32 +72,15 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
         try:
             patch = await collect_patch(sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk)
         except Exception as ex:  # the agent's container died or stopped answering
-            return verdict(0, infra_error="sandbox_error", explanation=f"collecting the patch: {ex}", **details)
+            raise InfraError("sandbox_error", f"collecting the patch: {type(ex).__name__}: {ex}") from ex
         details.update(excluded_from_patch=patch.excluded, patch_error=patch.error, empty_patch=not patch.text.strip())
-        try:
-            run = await evaluate(
-                sandbox(EVAL_SERVICE),
-                patch=patch.text,
-                eval_script=_eval_script(instance),
-                workdir=workdir,
-                timeout=eval_timeout,
-            )
-        except TimeoutError:
-            return verdict(
-                0,
-                infra_error="eval_timeout",
-                answer=patch.text,
-                **details,
-                explanation=f"the evaluation container did not finish within {eval_timeout} s",
-            )
-        except Exception as ex:
-            return verdict(
-                0,
-                infra_error="sandbox_error",
-                answer=patch.text,
-                explanation=f"evaluating: {type(ex).__name__}: {ex}",
-                **details,
-            )
+        run = await evaluate(  # raises InfraError when the evaluation did not complete
+            sandbox(EVAL_SERVICE),
+            patch=patch.text,
+            eval_script=_eval_script(instance),
+            workdir=workdir,
+            timeout=eval_timeout,
+        )
         details.update(_run_details(run))
         if patch.text.strip() and run.applied_with is None:
             return verdict(

@@ -25,6 +25,7 @@ from inspect_ai.util import ComposeConfig, SandboxEnvironmentSpec
 
 from harness.errors import HarnessError
 from harness.images import ImageBuild, ImagePull, ImageSpec
+from harness.leftovers import label_compose
 from harness.sandbox import SandboxLimits, _defaults, _refuse_host_access, compose_config
 from suites.terminal_bench.dataset import TbTask
 
@@ -227,7 +228,7 @@ def compose(task: TbTask, policy: BuildPolicy = BuildPolicy()) -> ComposeConfig:
     for key in ("volumes", "networks"):
         if isinstance(data.get(key), dict):
             config[key] = {**data[key], **config.get(key, {})}
-    return ComposeConfig.model_validate(config)
+    return ComposeConfig.model_validate(label_compose(config))
 
 
 def _rename_dependency(service: dict[str, Any], main: str | None) -> None:

@@ -9,6 +9,8 @@
 TB1 tasks: run-tests.sh's exit code becomes reward.txt (1 when it exits 0), as Harbor's TerminalBenchMapper;
 `test_exit_code` is run-tests.sh's own exit code.
 5. `reward_strict` (strict.py): the reward, or 0 when the verifier's pytest log shows a test that did not run or pass.
+A container that dies during the verifier is an infrastructure error (`InfraError`), retried as a sample in a
+fresh sandbox and never scored: a missing reward file is first checked against a dead container.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from inspect_ai.util import SandboxEnvironment, sandbox
 
 from harness.errors import HarnessError
 from harness.sandbox_files import read_files, upload
-from harness.scoring import infra_errors, mean_valid, verdict
+from harness.scoring import InfraError, infra_errors, mean_valid, verdict
 from suites.terminal_bench.dataset import TbTask, load_task
 from suites.terminal_bench.files import MAKE_LOG_DIRS
 from suites.terminal_bench.processes import kill_agent_processes
@@ -86,6 +88,16 @@ async def verify_once(box: SandboxEnvironment, task: TbTask, timeout: float) -> 
     return reward, run.returncode, files[STDOUT] or ""
 
 
+async def require_alive(box: SandboxEnvironment) -> None:
+    """Raise `InfraError` when the task container no longer runs commands."""
+    try:
+        alive = (await box.exec(["true"], timeout=60)).success
+    except Exception as ex:
+        raise InfraError("sandbox_error", f"the task container stopped: {type(ex).__name__}: {ex}") from ex
+    if not alive:
+        raise InfraError("sandbox_error", "the task container no longer runs commands")
+
+
 @scorer(metrics=[mean(), stderr(), mean_valid(), infra_errors()])
 def verifier():
     """Harbor's verifier as an inspect scorer; value = the trial's reward, or 0 with `infra_error` set."""
@@ -123,6 +135,7 @@ def verifier():
                     **details,
                 )
             except RewardError as ex:
+                await require_alive(box)  # a verifier killed with its container is retried, not scored
                 return verdict(
                     0, infra_error=ex.error_class, trial_error=ex.error_class, explanation=str(ex), **details
                 )
