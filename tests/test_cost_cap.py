@@ -12,12 +12,19 @@ from fakes.responders import sum_solver
 from fakes.toy_suite import use_toy_suite
 
 from harness import run
+from harness.cost import usage_cost
 from harness.cli import main
 
 # per call: 5,000 cache-miss + 5,000 cache-hit input tokens, 1,000 output tokens
 USAGE = deepseek_usage(10_000, 1_000, cache_hit=5_000)
-LAUNCH = (5_000 * 0.435 + 5_000 * 0.003625 + 1_000 * 0.87) / 1e6  # $0.003063 per sample (one call)
-FULL = (10_000 * 1.74 + 1_000 * 3.48) / 1e6  # full plan publishes no cache-hit price: hits billed as input
+CALL_USAGE = {"input_tokens": 5_000, "input_tokens_cache_read": 5_000, "output_tokens": 1_000}
+
+
+def per_sample() -> float:
+    """One sample's cost (one call) under the rates in force now: DeepSeek bills peak and off-peak hours apart."""
+    cost = usage_cost("deepseek-v4-pro", CALL_USAGE)
+    assert cost is not None
+    return cost
 
 
 @pytest.fixture()
@@ -33,23 +40,25 @@ def toy_eval(server: FakeModelServer, *extra: str) -> list[str]:
 
 
 def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.CaptureFixture[str]) -> None:
+    each = per_sample()
+    cap = round(1.5 * each, 6)  # sample 1 stays under it, sample 2 reaches it, sample 3 does not start
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
-        code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", "0.005"))
+        code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", str(cap)))
         requests = len(server.model_requests())
     err = capsys.readouterr().err
     assert code == 4  # harness.exit_codes.STOPPED
-    assert "stopped starting samples: cost cap $0.005 reached ($0.0061 spent)" in err
-    assert requests == 2  # sample 1 ($0.0031) and sample 2 (reaching $0.0061) ran; sample 3 did not start
+    assert f"stopped starting samples: cost cap ${cap:g} reached (${2 * each:.4f} spent)" in err
+    assert requests == 2
     [run_dir] = list(run.runs_dir().iterdir())
     samples = pd.read_csv(run_dir / "samples.csv")
     assert list(samples["task"]) == ["sum-2-3", "sum-4-5"]
-    assert samples["cost_usd"].tolist() == pytest.approx([LAUNCH, LAUNCH])
+    assert samples["cost_usd"].tolist() == pytest.approx([each, each], rel=0.01)
     record = json.loads((run_dir / "manifest.json").read_text())
-    assert record["run"]["cost_cap_usd"] == 0.005 and record["stop_reason"].startswith("cost cap $0.005")
+    assert record["run"]["cost_cap_usd"] == cap and record["stop_reason"].startswith(f"cost cap ${cap:g}")
     assert record["samples"] == {"planned": 3, "logged": 2, "scored": 2, "errored": 0}
-    assert record["cost"]["cost_usd"] == pytest.approx(2 * LAUNCH)
-    assert record["cost"]["usd_per_solved"] == pytest.approx(LAUNCH)
-    assert record["model"]["price_plan"] == "launch-discount"
+    assert record["cost"]["cost_usd"] == pytest.approx(2 * each, rel=0.01)
+    assert record["cost"]["usd_per_solved"] == pytest.approx(each, rel=0.01)
+    assert record["model"]["price_plan"] == "list"
 
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
         code = main(toy_eval(server, "--max-samples", "1", "--cost-cap", "1", "--resume", run_dir.name))
@@ -57,18 +66,17 @@ def test_cost_cap_stops_new_samples_and_resume_continues(toy, capsys: pytest.Cap
     assert code == 0 and requests == 1
     samples = pd.read_csv(run_dir / "samples.csv")
     assert sorted(samples["task"]) == ["sum-2-3", "sum-4-5", "sum-6-7"]
-    assert json.loads((run_dir / "manifest.json").read_text())["cost"]["cost_usd"] == pytest.approx(3 * LAUNCH)
+    assert json.loads((run_dir / "manifest.json").read_text())["cost"]["cost_usd"] == pytest.approx(3 * each, rel=0.01)
 
 
-def test_price_plan_is_selected_and_recorded(toy) -> None:
+def test_an_ended_discount_plan_prices_calls_at_the_rates_in_force(toy) -> None:
     with FakeModelServer(responder=sum_solver(usage=USAGE)) as server:
-        code = main(toy_eval(server, "--limit", "1", "--price-plan", "deepseek-v4-pro=full"))
+        code = main(toy_eval(server, "--limit", "1", "--price-plan", "deepseek-v4-pro=launch-discount"))
     assert code == 0
     [run_dir] = list(run.runs_dir().iterdir())
     record = json.loads((run_dir / "manifest.json").read_text())
-    assert record["model"]["price_plan"] == "full"
-    assert record["model"]["price_usd_per_1m"]["input"] == 1.74
-    assert record["cost"]["cost_usd"] == pytest.approx(FULL)
+    assert record["model"]["price_plan"] == "launch-discount"
+    assert record["cost"]["cost_usd"] == pytest.approx(per_sample(), rel=0.01)  # the discount ended in May 2026
 
 
 def test_cost_cap_needs_a_priced_model(toy, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
