@@ -193,7 +193,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "suites": {
             name: {
                 "options": opts.model_dump(),
-                "dataset": get_suite(name).dataset_info(opts),
+                "dataset": get_suite(name).dataset_info(opts.model_copy(update={"shard": None})),  # whole selection
                 "protocol": get_suite(name).protocol,
                 "scaffold_hash": get_suite(name).scaffold_hash(),
                 "budgets": budgets(name).model_dump(),
@@ -212,6 +212,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "max_samples": req.max_samples,
             "max_sandboxes": req.max_sandboxes,
             "cost_cap_usd": req.cost_cap,
+            "shard": _shard(options),
         },
         "resumed": bool(previous),
     }
@@ -260,6 +261,14 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             f"continue with `harness eval --resume {run_id}` and the same options"
         )
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+
+
+def _shard(options: dict[str, SuiteOptions]) -> str | None:
+    """The run's `--shard K/N` (one for all its suites), recorded so `harness merge` can find missing shards."""
+    shards = {opts.shard for opts in options.values()}
+    if len(shards) > 1:
+        raise HarnessError(f"--shard: one shard for every suite of a run, not {', '.join(map(str, shards))}")
+    return shards.pop() if shards else None
 
 
 def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The inspect task every suite runs through, registered so eval logs carry the suite, agent and options.
 
 The task's metadata carries the scaffold hash, so a log read on its own still says which scaffold produced it.
+`--shard K/N` is applied here to every suite's samples (`harness.shard`), whatever the suite did itself.
 """
 
 from __future__ import annotations
@@ -8,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
+from inspect_ai.dataset import Sample
 
+from harness.errors import HarnessError
+from harness.shard import parse as parse_shard
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
@@ -18,5 +22,14 @@ def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     definition = get_suite(suite)
     request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
     built = definition.build_task(request)
+    if request.options.shard:
+        wanted = parse_shard(request.options.shard)
+        built.dataset = built.dataset.filter(lambda sample: wanted.holds(_sample_id(suite, sample)))
     built.metadata = {**(built.metadata or {}), "scaffold_hash": definition.scaffold_hash()}
     return built
+
+
+def _sample_id(suite: str, sample: Sample) -> str | int:
+    if sample.id is None:
+        raise HarnessError(f"suite {suite}: --shard needs an id on every sample; the suite's dataset has none")
+    return sample.id

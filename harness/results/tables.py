@@ -234,7 +234,7 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
     error = r.get("error") if _present(r.get("error")) else None
     fields = _score_fields(r, scorers)
     return {
-        "run_id": eval_meta.get("harness_run_id") or run.get("run_id") or r.get("run_id"),
+        "run_id": run.get("run_id") or eval_meta.get("harness_run_id") or r.get("run_id"),  # merged: the merge's
         "suite": suite,
         "task": task,
         "epoch": epoch,

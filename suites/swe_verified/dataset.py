@@ -1,7 +1,8 @@
 """Load SWE-bench Verified instances (swebench 5.x schema) from the hub, a local file or the bundled fixtures.
 
 Every row carries its own `eval_script`, `log_parser`, `eval_type` and `image`, so the suite has no per-repository
-code. Filters (`--instance-ids`, `--repo`, `--difficulty`, `--shard`, `--limit`) apply before any image is pulled.
+code. Filters (`--instance-ids`, `--repo`, `--difficulty`, `--limit`, then the harness's `--shard`) apply before
+any image is pulled.
 """
 
 from __future__ import annotations
@@ -219,7 +220,6 @@ def select(
     instance_ids: list[str] | None = None,
     repo: list[str] | None = None,
     difficulty: list[str] | None = None,
-    shard: str | None = None,
     limit: int | None = None,
 ) -> list[Instance]:
     """Apply the user's filters in dataset order; unknown ids, repos or difficulties are errors listing what exists."""
@@ -231,23 +231,9 @@ def select(
     ):
         if wanted:
             selected = _keep(selected, instances, option, field, wanted)
-    if shard:
-        index, count = parse_shard(shard)
-        selected = [inst for n, inst in enumerate(selected) if n % count == index - 1]
     if limit:
         selected = selected[:limit]
     return selected
-
-
-def parse_shard(shard: str) -> tuple[int, int]:
-    """`K/N` -> (K, N): the K-th of N interleaved shards (1-based)."""
-    try:
-        index, count = (int(x) for x in shard.split("/"))
-    except ValueError as ex:
-        raise HarnessError(f"--shard {shard}: expected K/N, e.g. 1/4") from ex
-    if not 1 <= index <= count:
-        raise HarnessError(f"--shard {shard}: K must be between 1 and N")
-    return index, count
 
 
 @cache
