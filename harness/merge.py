@@ -33,7 +33,7 @@ class ShardRun:
 
     @property
     def name(self) -> str:
-        return str(self.record.get("run_id") or self.path.name)
+        return self.path.name
 
     @property
     def shard(self) -> str | None:
@@ -171,7 +171,7 @@ def merged_record(runs: list[ShardRun], out: Path, count: int | None, missing: l
             "missing_shards": missing,
             "from": [
                 {
-                    "run_id": r.name,
+                    "run_id": r.record.get("run_id"),
                     "path": str(r.path.resolve()),
                     "shard": r.shard,
                     "samples": r.record.get("samples"),

@@ -123,7 +123,8 @@ class Estimate:
         return None if usd is None else usd * t.calls * self.attempts
 
 
-def estimate(suite: str, profile: SuiteProfile, data: str, epochs: int) -> Estimate:
+def estimate(suite: str, profile: SuiteProfile, data: str, epochs: int, shards: int = 1) -> Estimate:
+    """One suite's figures; image bytes are per shard (each shard pulls the shared images and its samples')."""
     samples = full_samples(profile) if data == "full" else sample_count(suite)
     attempts = samples * epochs
     return Estimate(
@@ -131,7 +132,7 @@ def estimate(suite: str, profile: SuiteProfile, data: str, epochs: int) -> Estim
         samples=samples,
         attempts=attempts,
         sandboxes=math.ceil(attempts * profile.sandboxes_per_sample),
-        image_gb=(profile.shared_image_mb + samples * profile.image_mb_per_sample) / 1024,
+        image_gb=(profile.shared_image_mb + math.ceil(samples / shards) * profile.image_mb_per_sample) / 1024,
         model_calls=math.ceil(attempts * profile.tokens.calls),
         sandbox_hours=attempts * profile.minutes_per_sample / 60,
         profile=profile,
@@ -165,7 +166,7 @@ def plan(
             f"no planning profile for {', '.join(missing)} in {PLAN_FILE}; add a [{missing[0]}] table "
             "(or pass --profile FILE with one)"
         )
-    rows = [estimate(s, known[s], data, epochs) for s in suites]
+    rows = [estimate(s, known[s], data, epochs, shards) for s in suites]
     priced = priced_models()
     chosen = models or list(priced)
     unknown = [m for m in chosen if m not in priced]
@@ -177,7 +178,7 @@ def plan(
         lines += [
             f"{e.suite}: {e.samples} samples x {epochs} = {e.attempts} attempts"
             + (f" (source: {p.source}, checked {p.checked})" if data == "full" else " (bundled samples)"),
-            f"  sandboxes {e.sandboxes:,}   images to pull {e.image_gb:,.1f} GB per machine (assumed sizes)",
+            f"  sandboxes {e.sandboxes:,}   images to pull {e.image_gb:,.1f} GB per shard (assumed sizes)",
             f"  model calls {e.model_calls:,}   sandbox time {e.sandbox_hours:,.1f} h "
             f"({p.minutes_per_sample:g} min per attempt, assumed)",
         ]
@@ -186,7 +187,8 @@ def plan(
     lines += [
         "",
         f"total: {sum(e.attempts for e in rows):,} attempts, {sum(e.sandboxes for e in rows):,} sandboxes, "
-        f"{sum(e.model_calls for e in rows):,} model calls, {sum(e.image_gb for e in rows):,.1f} GB of images",
+        f"{sum(e.model_calls for e in rows):,} model calls, "
+        f"{sum(e.image_gb for e in rows):,.1f} GB of images per shard",
         f"wall time: {wall:,.1f} h per shard at {concurrency} concurrent sandboxes "
         f"({total_hours:,.1f} sandbox-hours over {shards} shard(s))",
         "",

@@ -223,31 +223,35 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
         task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
         task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
+        if opts.shard and not len(task.dataset):  # a small selection can leave a shard without a suite's samples
+            print(f"[shard] {name}: no samples in shard {opts.shard}; the other shards have them", file=sys.stderr)
+            continue
         tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
-    success = False
+    success = not tasks  # a shard with no samples at all has nothing to fail
     try:
-        success, _logs = eval_set(
-            tasks,
-            log_dir=str(run_dir / "logs"),
-            model=build_model(model, rp, guard),
-            epochs=req.epochs,
-            max_samples=req.max_samples,
-            max_sandboxes=req.max_sandboxes,
-            fail_on_error=False,
-            retry_attempts=1,
-            display=display,  # type: ignore[arg-type]
-            metadata={
-                "harness_run_id": run_id,
-                "model_alias": model.alias,
-                "policy_hash": rp.hash,
-                "price_key": model.price_key,
-                "price_plans": _price_plans(model, req, plan),
-            },
-            log_dir_allow_dirty=True,
-            sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
-            **_generate_kwargs(rp, model, req.seed),
-        )
+        if tasks:
+            success, _logs = eval_set(
+                tasks,
+                log_dir=str(run_dir / "logs"),
+                model=build_model(model, rp, guard),
+                epochs=req.epochs,
+                max_samples=req.max_samples,
+                max_sandboxes=req.max_sandboxes,
+                fail_on_error=False,
+                retry_attempts=1,
+                display=display,  # type: ignore[arg-type]
+                metadata={
+                    "harness_run_id": run_id,
+                    "model_alias": model.alias,
+                    "policy_hash": rp.hash,
+                    "price_key": model.price_key,
+                    "price_plans": _price_plans(model, req, plan),
+                },
+                log_dir_allow_dirty=True,
+                sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
+                **_generate_kwargs(rp, model, req.seed),
+            )
     finally:
         planned = sum(len(task.dataset) for task in tasks) * req.epochs
         _finish(run_dir, record, write_tables(run_dir), plan, guard, success, planned)

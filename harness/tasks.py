@@ -20,10 +20,14 @@ from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
-    request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
-    built = definition.build_task(request)
-    if request.options.shard:
-        wanted = parse_shard(request.options.shard)
+    parsed = parse_options(definition, options)
+    # the whole selection, then this shard of it (a shard may hold none of a small selection: inspect refuses an
+    # empty dataset, the run skips the task)
+    built = definition.build_task(
+        TaskRequest(options=parsed.model_copy(update={"shard": None}), agent=AgentKind(agent))
+    )
+    if parsed.shard:
+        wanted = parse_shard(parsed.shard)
         built.dataset = built.dataset.filter(lambda sample: wanted.holds(_sample_id(suite, sample)))
     built.metadata = {**(built.metadata or {}), "scaffold_hash": definition.scaffold_hash()}
     return built
