@@ -108,7 +108,7 @@ def test_merge_refuses_repeated_missing_and_unsharded(tmp_path: Path) -> None:
 
 def _eval(root: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "HARNESS_RESULTS_DIR": str(root), "INSPECT_DISPLAY": "none"}
-    cmd = [sys.executable, "-m", "harness.cli", "eval", "--model", "oracle", "--suite", SUITES, *extra]
+    cmd = [sys.executable, "-m", "harness.cli", "eval", "--model", "oracle", "--suite", SUITES, "--limit", "4", *extra]
     return subprocess.Popen(cmd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -140,7 +140,7 @@ def test_three_shards_merge_into_the_single_run(docker_engine: None, tmp_path: P
     out = tmp_path / "merged"
     record = merge(shards, out)
     assert record["merged"] == {**record["merged"], "shards": 3, "missing_shards": []}
-    assert record["samples"] == {"planned": 16, "logged": 16} and record["success"] is True
+    assert record["samples"] == {"planned": 8, "logged": 8} and record["success"] is True
     assert record["cost"]["cost_usd"] == 0.0 and record["cost"]["shards_usd"] == 0.0
     assert _report(out) == _report(runs["single"])
 
