@@ -88,6 +88,9 @@ def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
             base_url=args.base_url,
             price_plans=_price_plans(args.price_plan),
             seed=args.seed,
+            sandbox=args.sandbox,
+            image_map=args.image_map,
+            runtime_class=args.runtime_class,
         )
     )
     print_summary(outcome.run_dir)
@@ -270,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--base-url", help="model API endpoint (self-hosted openai-compatible/<model>, proxies)")
     ev.add_argument("--seed", type=int, help="sampling seed for providers that accept one (recorded either way)")
     ev.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
+    ev.add_argument("--sandbox", choices=["docker", "k8s"], default="docker", help="where sandboxes run (k8s: README)")
+    ev.add_argument("--image-map", type=Path, help="k8s: image map of `harness images push` (default: results/)")
+    ev.add_argument("--runtime-class", help="k8s: the pods' runtimeClassName (default: the chart's, gvisor)")
     ev.set_defaults(func=cmd_eval)
 
     im = sub.add_parser(

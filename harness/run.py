@@ -23,7 +23,7 @@ from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
 from harness.models import ResolvedModel, check_credentials, resolve
-from harness.paths import runs_dir
+from harness.paths import results_dir, runs_dir
 from harness.policy import RetryPolicy, policy
 from harness.scaffold import budgets
 from harness.suite import SuiteOptions, default_suites, get_suite, parse_options
@@ -56,6 +56,12 @@ class EvalRequest:
     """Price key -> plan (`--price-plan deepseek-v4-pro=full`); unnamed keys use their default plan."""
     seed: int | None = None
     """Sampling seed passed to providers that accept one; recorded either way."""
+    sandbox: str = "docker"
+    """Where sandboxes run: docker (this machine's engine) or k8s (inspect-k8s-sandbox; `harness.k8s`)."""
+    image_map: Path | None = None
+    """With k8s: local image -> registry reference (`harness images push`); default results/image-map.json."""
+    runtime_class: str | None = None
+    """With k8s: the pods' runtimeClassName (the chart's default is gvisor)."""
 
 
 @dataclass
@@ -171,6 +177,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     if req.resume:
         check_resumable(run_id, previous, model.alias, suites)
 
+    image_map = _image_map(req)  # before any image work: a k8s run needs the chart and the map
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
     images.require_engine()
     builds = [s for specs in image_specs.values() for s in specs if isinstance(s, images.ImageBuild)]
@@ -204,6 +211,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "base": {base: images.image_id(base)},
             "built": {tag: images.image_id(tag) for tag in built},
             "pulled": pulled,
+            **({"registry_map": image_map} if req.sandbox == "k8s" else {}),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
         "run": {
@@ -213,6 +221,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "max_sandboxes": req.max_sandboxes,
             "cost_cap_usd": req.cost_cap,
             "shard": _shard(options),
+            "sandbox": req.sandbox,
         },
         "resumed": bool(previous),
     }
@@ -223,6 +232,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
         task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
         task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
+        if req.sandbox == "k8s":
+            from harness.k8s import to_k8s
+
+            to_k8s(task, run_dir / "k8s", image_map, req.runtime_class)  # values files land in the run directory
         if opts.shard and not len(task.dataset):  # a small selection can leave a shard without a suite's samples
             print(f"[shard] {name}: no samples in shard {opts.shard}; the other shards have them", file=sys.stderr)
             continue
@@ -265,6 +278,23 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             f"continue with `harness eval --resume {run_id}` and the same options"
         )
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
+
+
+def _image_map(req: EvalRequest) -> dict[str, str]:
+    """With `--sandbox k8s`: the image map `harness images push` wrote (empty: images keep their local names, for
+    a cluster that has them, e.g. `kind load docker-image`)."""
+    if req.sandbox == "docker":
+        if req.image_map or req.runtime_class:
+            raise HarnessError("--image-map and --runtime-class apply to --sandbox k8s only")
+        return {}
+    from harness.k8s import values_schema
+
+    values_schema()  # inspect-k8s-sandbox is installed (its chart and schema), or a one-line error
+    path = req.image_map or results_dir() / "image-map.json"
+    if req.image_map is None and not path.is_file():
+        logger.warning("harness: no image map at %s; k8s pods use the local image names", path)
+        return {}
+    return dict(images.read_image_map(path)["images"])
 
 
 def _shard(options: dict[str, SuiteOptions]) -> str | None:
