@@ -2,7 +2,8 @@
 
 Sections: versions; model (alias, provider model id, endpoint, settings, price plan, every `response.model`
 seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (ids and
-digests); policy (parameters and hash); run settings (epochs, seed, concurrency, cost cap, command line);
+digests; with --sandbox k8s the registry image map); policy (parameters and hash); run settings (epochs, seed,
+concurrency, cost cap, shard, sandbox, command line); `merged` (`harness merge`: the shards it came from);
 timing; and, once the run ends, samples, cost (from the samples table) and the guard's stop reason.
 """
 

@@ -154,6 +154,26 @@ def test_three_shards_merge_into_the_single_run(docker_engine: None, tmp_path: P
         [sys.executable, "-m", "harness.cli", "compare", str(runs["single"]), str(out)], capture_output=True, text=True
     )
     assert compare.returncode == 0 and compare.stdout.count("no significant difference") == 2, compare.stdout
+    assert main(["claims", str(out)]) == 0
+    assert main(["nightly", "--model", "oracle", "--run-dir", str(out)]) == 0  # gated against the oracle baseline
+    assert "Nightly regression: oracle: PASS" in (out / "nightly.md").read_text()
 
     with pytest.raises(HarnessError, match="samples in more than one input: livecodebench/"):
         merge([runs["single"], Path(shutil.copytree(runs["single"], tmp_path / "again"))], tmp_path / "dup")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--model", "oracle", "--suite", "livecodebench", "--shard", "4/3"], "--shard: Value error, K must"),
+        (["eval", "--model", "oracle", "--suite", "livecodebench", "--image-map", "m.json"], "apply to --sandbox k8s"),
+        (["nightly", "--model", "oracle", "--shard", "1/2", "--run-dir", "x"], "--shard runs one shard"),
+    ],
+)
+def test_bad_shard_and_sandbox_options_are_one_line_errors(
+    args: list[str], message: str, results_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (results_dir / "runs").exists()  # refused before any run directory

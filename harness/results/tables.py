@@ -14,7 +14,8 @@
   `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
-  `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
+  `provider_model` (inspect's provider/model id), `agent`, `run_id` (the id in the manifest of the run directory
+  holding the log, so the shards of a merged run read as one run; else the log's), `log`.
 
 `summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
 them as CSV and Parquet into the run directory.
