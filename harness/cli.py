@@ -161,7 +161,9 @@ def _push(args: argparse.Namespace, specs: list[Any]) -> None:
     pulls = [s.ref for s in specs if isinstance(s, images.ImagePull)]
     refs += list(images.pull(pulls, concurrency=args.concurrency, mirror=args.mirror)) if pulls else []
     pushed = images.push(list(dict.fromkeys(refs)), args.registry)
-    path = images.write_image_map(args.map or results_dir() / "image-map.json", args.registry, pushed)
+    path = images.write_image_map(
+        args.map or results_dir() / "image-map.json", args.registry, pushed, pull_secret=args.pull_secret
+    )
     for ref, remote in pushed.items():
         print(f"{ref}\t{remote}")
     print(f"{len(pushed)} image(s) in {args.registry}; image map: {path}")
@@ -291,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.add_argument("--registry", help="push: the registry (host[:port][/path]) a cluster pulls from")
     im.add_argument("--map", type=Path, help="push: image map to write (default: results/image-map.json)")
+    im.add_argument("--pull-secret", help="push: the cluster's imagePullSecret for this registry (in the map)")
     im.set_defaults(func=cmd_images)
 
     va = sub.add_parser(

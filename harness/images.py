@@ -410,14 +410,17 @@ def push(refs: Sequence[str], registry: str) -> dict[str, str]:
     return pushed
 
 
-def write_image_map(path: Path, registry: str, pushed: dict[str, str]) -> Path:
-    """Record local ref -> registry ref by digest, merged into an existing map of the same registry."""
+def write_image_map(path: Path, registry: str, pushed: dict[str, str], pull_secret: str | None = None) -> Path:
+    """Record local ref -> registry ref by digest, merged into an existing map of the same registry, and the
+    Kubernetes secret pods pull them with (`imagePullSecrets`), if the registry needs one."""
     current = read_image_map(path) if path.is_file() else {}
     if current and current.get("registry") != registry:
         raise HarnessError(f"{path}: an image map for registry {current.get('registry')}; use another --map file")
     images = {**current.get("images", {}), **pushed}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"registry": registry, "images": dict(sorted(images.items()))}, indent=2) + "\n")
+    secret = pull_secret or current.get("pull_secret")
+    data = {"registry": registry, **({"pull_secret": secret} if secret else {}), "images": dict(sorted(images.items()))}
+    path.write_text(json.dumps(data, indent=2) + "\n")
     return path
 
 

@@ -3,7 +3,8 @@
 The values are rendered from the very compose configs the docker sandboxes run (`harness.sandbox`, each suite's
 own overrides), through inspect-k8s-sandbox's own converter (`k8s_sandbox.compose.convert_compose_to_helm_values`);
 there is no second copy of any spec. The harness then adds what its policy needs and compose cannot say:
-- images: each local image name is replaced by its registry reference from the image map (`harness images push`);
+- images: each local image name is replaced by its registry reference from the image map (`harness images push`),
+  pulled with the map's `imagePullSecrets` when the registry needs one;
 - network: a service with `network_mode: none` stays `networkIsolated`; services on an internal network reach only
   each other; only a sandbox whose task asks for the internet gets `allowEntities: [world]` (the chart's default is
   no egress at all);
@@ -75,7 +76,10 @@ def _k8s_name(name: str) -> str:
 
 
 def helm_values(
-    config: ComposeConfig, image_map: Mapping[str, str] | None = None, runtime_class: str | None = None
+    config: ComposeConfig,
+    image_map: Mapping[str, str] | None = None,
+    runtime_class: str | None = None,
+    pull_secret: str | None = None,
 ) -> dict[str, Any]:
     """The chart values for one sandbox's compose config."""
     from k8s_sandbox.compose import convert_compose_to_helm_values
@@ -103,6 +107,8 @@ def helm_values(
         if runtime_class:
             service["runtimeClassName"] = runtime_class
     values["automountServiceAccountToken"] = False
+    if pull_secret:
+        values["imagePullSecrets"] = [{"name": pull_secret}]
     if internet:
         values["allowEntities"] = ["world"]
     return values
@@ -131,14 +137,15 @@ def validate(values: Mapping[str, Any]) -> None:
 
 
 def k8s_spec(
-    spec: SandboxEnvironmentSpec, out_dir: Path, image_map: Mapping[str, str], runtime_class: str | None
+    spec: SandboxEnvironmentSpec, out_dir: Path, image_map: Mapping[str, Any], runtime_class: str | None
 ) -> SandboxEnvironmentSpec:
-    """A docker sandbox spec as a k8s one whose values file is written (content-addressed) into `out_dir`."""
+    """A docker sandbox spec as a k8s one whose values file is written (content-addressed) into `out_dir`.
+    `image_map` is what `harness images push` wrote ({registry, images, pull_secret}) or empty."""
     from k8s_sandbox import K8sSandboxEnvironmentConfig
 
     if spec.type != "docker" or not isinstance(spec.config, ComposeConfig):
         raise HarnessError(f"--sandbox k8s: cannot convert a {spec.type} sandbox without a compose config")
-    values = helm_values(spec.config, image_map, runtime_class)
+    values = helm_values(spec.config, image_map.get("images"), runtime_class, image_map.get("pull_secret"))
     validate(values)
     text = yaml.safe_dump(values, sort_keys=False)
     path = out_dir / f"values-{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
@@ -148,7 +155,7 @@ def k8s_spec(
     return SandboxEnvironmentSpec("k8s", K8sSandboxEnvironmentConfig(values=path))
 
 
-def to_k8s(task: Task, out_dir: Path, image_map: Mapping[str, str], runtime_class: str | None = None) -> Task:
+def to_k8s(task: Task, out_dir: Path, image_map: Mapping[str, Any], runtime_class: str | None = None) -> Task:
     """Switch a task's sandboxes (its own and every sample's) to k8s, in place; returns the task."""
     if task.sandbox is not None:
         task.sandbox = k8s_spec(task.sandbox, out_dir, image_map, runtime_class)

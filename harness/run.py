@@ -280,7 +280,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     return EvalOutcome(run_dir, success and guard.stop_reason is None, guard.stop_reason)
 
 
-def _image_map(req: EvalRequest) -> dict[str, str]:
+def _image_map(req: EvalRequest) -> dict[str, Any]:
     """With `--sandbox k8s`: the image map `harness images push` wrote (empty: images keep their local names, for
     a cluster that has them, e.g. `kind load docker-image`)."""
     if req.sandbox == "docker":
@@ -294,7 +294,7 @@ def _image_map(req: EvalRequest) -> dict[str, str]:
     if req.image_map is None and not path.is_file():
         logger.warning("harness: no image map at %s; k8s pods use the local image names", path)
         return {}
-    return dict(images.read_image_map(path)["images"])
+    return images.read_image_map(path)
 
 
 def _shard(options: dict[str, SuiteOptions]) -> str | None:

@@ -32,14 +32,14 @@ def test_every_bundled_sandbox_validates_against_the_chart_schema(suite: str, tm
         assert not specs  # single turn: no sample sandbox; its grader pool stays on Docker (README)
         return
     assert specs, f"{suite}: no sandboxes rendered"
-    image_map = {"unused:tag": "registry.example.com/unused@sha256:" + "0" * 64}
+    image_map = {"images": {"unused:tag": "registry.example.com/unused@sha256:" + "0" * 64}, "pull_secret": "reg"}
     for sample_id, spec in specs:
         converted = k8s.k8s_spec(spec, tmp_path, image_map, runtime_class=None)  # validates, or raises
         values = yaml.safe_load(Path(converted.config.values).read_text())
         for name, service in values["services"].items():
             assert service["securityContext"] == {**service["securityContext"], **k8s.NO_PRIVILEGE}, (sample_id, name)
             assert "privileged" not in {k for k, v in service.items() if v is True}
-        assert values["automountServiceAccountToken"] is False
+        assert values["automountServiceAccountToken"] is False and values["imagePullSecrets"] == [{"name": "reg"}]
         compose = spec.config.model_dump(by_alias=True, exclude_none=True)
         assert values["services"]["default"]["image"] == compose["services"]["default"]["image"]
 
