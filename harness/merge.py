@@ -156,6 +156,7 @@ def merged_record(runs: list[ShardRun], out: Path, count: int | None, missing: l
     for info in base.get("suites", {}).values():
         (info.get("options") or {}).pop("shard", None)
     versions = [r.get("versions") for r in records]
+    sandboxes = sorted({str((r.get("run") or {}).get("sandbox") or "docker") for r in records})
     return {
         **base,
         "run_id": out.name,
@@ -164,7 +165,7 @@ def merged_record(runs: list[ShardRun], out: Path, count: int | None, missing: l
         "command": ["harness", "merge", *(str(r.path) for r in runs), "--out", str(out)],
         "versions": versions[0] if all(v == versions[0] for v in versions) else {"by_shard": versions},
         "images": images,
-        "run": {**base.get("run", {}), "shard": None},
+        "run": {**base.get("run", {}), "shard": None, "sandbox": ",".join(sandboxes)},  # "docker,k8s" if mixed
         "resumed": any(r.get("resumed") for r in records),
         "merged": {
             "shards": count,
