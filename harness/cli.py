@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.argtypes import positive_int
+from harness.argtypes import positive_int, shard_spec
 from harness.errors import HarnessError
 
 
@@ -244,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--suite", help="suite name, comma-separated names, or all; default: all, or the resumed run's suites"
     )
     ev.add_argument("--limit", type=int, help="first N samples per suite")
-    ev.add_argument("--shard", metavar="K/N", help="only the K-th of N shards (by a hash of each sample id)")
+    ev.add_argument(
+        "--shard", type=shard_spec, metavar="K/N", help="only the K-th of N shards (by a hash of each sample id)"
+    )
     ev.add_argument(
         "--epochs",
         "--trials",
@@ -286,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("action", choices=["base", "build", "pull", "push"])
     im.add_argument("--suite", default="all")
     im.add_argument("--data", choices=["sample", "full"])
-    im.add_argument("--shard", metavar="K/N", help="only the images of the K-th of N shards")
+    im.add_argument("--shard", type=shard_spec, metavar="K/N", help="only the images of the K-th of N shards")
     im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     im.add_argument("--ca-bundle", type=Path, help="PEM bundle trusted inside builds (or HARNESS_CA_BUNDLE)")
     im.add_argument("--concurrency", type=positive_int, default=4, help="parallel pulls")

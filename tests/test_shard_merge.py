@@ -165,7 +165,7 @@ def test_three_shards_merge_into_the_single_run(docker_engine: None, tmp_path: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["eval", "--model", "oracle", "--suite", "livecodebench", "--shard", "4/3"], "--shard: Value error, K must"),
+        (["eval", "--model", "oracle", "--suite", "livecodebench", "--shard", "4/3"], "argument --shard: 4/3: K must"),
         (["eval", "--model", "oracle", "--suite", "livecodebench", "--image-map", "m.json"], "apply to --sandbox k8s"),
         (["nightly", "--model", "oracle", "--shard", "1/2", "--run-dir", "x"], "--shard runs one shard"),
     ],

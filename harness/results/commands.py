@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.argtypes import alpha_level, gap_points, positive_int
+from harness.argtypes import alpha_level, gap_points, positive_int, shard_spec
 from harness.errors import HarnessError
 
 
@@ -135,5 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ni.add_argument("--baseline", type=Path, help="baseline directory (default: results/baselines/<model>)")
     ni.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
     ni.add_argument("--run-dir", type=Path, help="gate an existing run (e.g. merged shards) instead of running")
-    ni.add_argument("--shard", metavar="K/N", help="only run shard K of N of the subset; no gate (merge, then gate)")
+    ni.add_argument(
+        "--shard", type=shard_spec, metavar="K/N", help="only shard K of N of the subset; no gate (merge, then gate)"
+    )
     ni.set_defaults(func=cmd_nightly)
