@@ -1,4 +1,5 @@
 # Entry points. `make setup && make eval` gives a results table; `make test` runs every test, Docker included.
+# `make doctor` checks the machine first; `make eval` runs its blocking checks before building anything.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -15,17 +16,21 @@ EVAL_FLAGS := --model $(MODEL) --suite $(SUITE) \
 	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA)) \
 	$(if $(SCRIPT),--script $(SCRIPT))
 
-.PHONY: setup eval test lint images nightly bench clean-sandboxes
+.PHONY: setup doctor eval test lint images nightly bench clean-sandboxes
 
 setup: $(BIN)/harness
 
 $(BIN)/harness: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,all]'
 	@touch $@
 
+doctor: setup
+	$(BIN)/harness doctor
+
 eval: setup
+	$(BIN)/harness doctor --blocking
 	$(BIN)/harness eval $(EVAL_FLAGS) $(ARGS)
 
 images: setup

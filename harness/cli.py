@@ -1,5 +1,5 @@
-"""The `harness` command line: eval, validate, images, merge, plan, suites, models; report, claims, compare, route,
-nightly.
+"""The `harness` command line: doctor, eval, validate, images, merge, plan, suites, models; report, claims, compare,
+route, nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback.
 """
@@ -124,7 +124,7 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
     if args.ca_bundle:
         os.environ[images.CA_BUNDLE_ENV] = str(args.ca_bundle)
     if args.action == "base":
-        images.ensure_base(force=args.force, refresh_ca=True)
+        images.ensure_base(force=args.force, verbose=True)
         return 0
     options = _suite_option_pairs(extra)
     if args.data:
@@ -167,6 +167,12 @@ def _push(args: argparse.Namespace, specs: list[Any]) -> None:
     for ref, remote in pushed.items():
         print(f"{ref}\t{remote}")
     print(f"{len(pushed)} image(s) in {args.registry}; image map: {path}")
+
+
+def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.doctor import main as doctor
+
+    return doctor(blocking_only=args.blocking)
 
 
 def cmd_validate(args: argparse.Namespace, extra: list[str]) -> int:
@@ -290,7 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--data", choices=["sample", "full"])
     im.add_argument("--shard", type=shard_spec, metavar="K/N", help="only the images of the K-th of N shards")
     im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
-    im.add_argument("--ca-bundle", type=Path, help="PEM bundle trusted inside builds (or HARNESS_CA_BUNDLE)")
+    im.add_argument(
+        "--ca-bundle",
+        type=Path,
+        help="PEM bundle trusted inside builds, or none (HARNESS_CA_BUNDLE; default: the host's system bundle)",
+    )
     im.add_argument("--concurrency", type=positive_int, default=4, help="parallel pulls")
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
     im.add_argument("--registry", help="push: the registry (host[:port][/path]) a cluster pulls from")
@@ -332,6 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--models", help="comma-separated aliases to price (default: every priced model)")
     pl.add_argument("--profile", type=Path, help="TOML overriding harness/data/plan.toml's per-suite figures")
     pl.set_defaults(func=cmd_plan)
+
+    dr = sub.add_parser(
+        "doctor",
+        help="check this machine for a run: engine, compose, buildx, disk, CA, registries, keys, sandboxes, limits",
+        description="One line per check; exit 1 when something blocks a run.",
+    )
+    dr.add_argument("--blocking", action="store_true", help="only the checks that block a run; print only failures")
+    dr.set_defaults(func=cmd_doctor)
 
     su = sub.add_parser("suites", help="list the suites")
     su.set_defaults(func=cmd_suites)

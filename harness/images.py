@@ -2,7 +2,9 @@
 
 Every harness Dockerfile builds FROM one stable local name, `BASE_IMAGE`. Built images are tagged with a hash of
 their build context (files, Dockerfile, build args, the base image id), so a second build with nothing changed
-does nothing and says so. Progress goes to stderr.
+does nothing and says so. The base image carries the CA bundle builds trust (by default the host's), and follows it:
+when the CA in force differs from the base's label, the base and with it every image built on it are rebuilt.
+Progress and messages go through the `harness.images` logger (stderr); a live status line on a terminal.
 """
 
 from __future__ import annotations
@@ -10,32 +12,60 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from harness.console import get_logger
 from harness.errors import HarnessError
 from harness.paths import SANDBOXES
 
 BASE_IMAGE = "harness-base:bookworm"
+"""The name every harness Dockerfile builds FROM."""
+BASE_IMAGE_ENV = "HARNESS_BASE_IMAGE"
+"""Builds the base under another name (tests, side-by-side setups); builds then resolve `BASE_IMAGE` to it."""
 RAW_BASE_IMAGE = "harness-base-raw:bookworm"
 REGISTRY_BASE = "debian:bookworm-slim"
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 CA_BUNDLE_ENV = "HARNESS_CA_BUNDLE"
+CA_LABEL = "org.harness.ca"
 HASH_LABEL = "org.harness.context-hash"
+HOST_CA_BUNDLES = (
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
+    "/etc/pki/tls/certs/ca-bundle.crt",  # RHEL, CentOS, Fedora
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # RHEL (extracted trust store)
+    "/etc/ssl/ca-bundle.pem",  # openSUSE
+    "/etc/ssl/cert.pem",  # macOS, BSD
+)
+"""The host's system CA bundle, first one present; builds trust it unless `HARNESS_CA_BUNDLE` says otherwise."""
+BUILD_TAIL_LINES = 40
+TLS_ERROR = re.compile(
+    r"certificate|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|CERT_|SSLError|SSL routines|x509|tls: ", re.IGNORECASE
+)
+
+logger = get_logger("images", "images")
 
 
 def log(message: str) -> None:
-    print(f"[images] {message}", file=sys.stderr, flush=True)
+    logger.info(message)
+
+
+def base_image() -> str:
+    """The local name of the base image: `BASE_IMAGE`, or `HARNESS_BASE_IMAGE` when set."""
+    return os.environ.get(BASE_IMAGE_ENV, "").strip() or BASE_IMAGE
 
 
 def docker(
@@ -79,47 +109,79 @@ def image_digest(ref: str) -> str | None:
     return image_id(ref)
 
 
-def ca_bundle() -> Path | None:
-    """The CA bundle image builds trust (TLS-intercepting proxies), from `HARNESS_CA_BUNDLE`; None when unset."""
+@dataclass(frozen=True)
+class CaSetting:
+    """The CA bundle image builds trust, and where that choice came from."""
+
+    path: Path | None
+    source: str
+    """`HARNESS_CA_BUNDLE`, `host` (the system bundle found), or why there is none."""
+
+    @property
+    def label(self) -> str:
+        """The base image's `org.harness.ca` label for this setting: the bundle's hash, or `none`."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16] if self.path else "none"
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.source})" if self.path else f"none ({self.source})"
+
+
+def ca_setting() -> CaSetting:
+    """The CA in force: `HARNESS_CA_BUNDLE=PATH`, `HARNESS_CA_BUNDLE=none`, or by default the host's system bundle.
+
+    A container cannot see the host's trust store, so behind a TLS-intercepting proxy pip, npm, apt and git inside
+    a build fail unless the bundle is copied in; trusting the host bundle by default makes that the first-run path.
+    """
     value = os.environ.get(CA_BUNDLE_ENV, "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise HarnessError(f"{CA_BUNDLE_ENV}={value}: no such file; point it at a PEM bundle or unset it")
-    return path
+    if value.lower() == "none":
+        return CaSetting(None, f"{CA_BUNDLE_ENV}=none")
+    if value:
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise HarnessError(f"{CA_BUNDLE_ENV}={value}: no such file; point it at a PEM bundle, or set it to none")
+        return CaSetting(path, CA_BUNDLE_ENV)
+    for candidate in HOST_CA_BUNDLES:
+        if Path(candidate).is_file():
+            return CaSetting(Path(candidate), "host")
+    return CaSetting(None, "no host bundle found")
+
+
+def ca_bundle() -> Path | None:
+    """The CA bundle image builds trust (see `ca_setting`); None when there is none."""
+    return ca_setting().path
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # base image
 
 
-def ensure_base(force: bool = False, refresh_ca: bool = False) -> str:
-    """Make `BASE_IMAGE` exist: registry pull, else debootstrap + docker import; then layer the CA bundle.
-
-    Implicit calls (before an eval or a build) only create a missing base, so a shell without
-    `HARNESS_CA_BUNDLE` never silently swaps the base (and with it every image's content tag).
-    `refresh_ca` (`harness images base`) rebuilds the CA layer when the configured bundle changed.
-    """
+def ensure_base(force: bool = False, verbose: bool = False) -> str:
+    """Make the base image exist and trust the CA in force: registry pull (else debootstrap + docker import), then
+    the CA layer. A base labelled with another CA is rebuilt, and with it every image built on it (their content
+    tags cover the base image id), with a line saying so. `verbose`: say so when nothing is to do."""
     require_engine()
-    if not force and image_id(BASE_IMAGE) and not refresh_ca:
-        return BASE_IMAGE
-    bundle = ca_bundle()
-    ca_hash = hashlib.sha256(bundle.read_bytes()).hexdigest()[:16] if bundle else "none"
-    if not force and image_id(BASE_IMAGE) and _label(BASE_IMAGE, "org.harness.ca") == ca_hash:
-        log(f"{BASE_IMAGE} is up to date (CA bundle: {bundle or 'none'}); nothing to do")
-        return BASE_IMAGE
+    name = base_image()
+    ca = ca_setting()
+    if not force and image_id(name):
+        labelled = _label(name, CA_LABEL)
+        if labelled == ca.label:
+            if verbose:
+                log(f"{name} is up to date (CA bundle: {ca.describe()}); nothing to do")
+            return name
+        log(
+            f"{name} was built with CA {labelled or 'unknown'}, the CA in force is {ca.label} "
+            f"({ca.describe()}): rebuilding it, and every image built on it follows"
+        )
     if force or not image_id(RAW_BASE_IMAGE):
         _make_raw_base()
-    else:
-        log(f"{RAW_BASE_IMAGE} present")
     context = SANDBOXES / "base"
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(context, tmp, dirs_exist_ok=True)
-        Path(tmp, "ca-bundle.crt").write_bytes(bundle.read_bytes() if bundle else b"")
-        _build(Path(tmp), BASE_IMAGE, build_args={"RAW_BASE": RAW_BASE_IMAGE}, labels={"org.harness.ca": ca_hash})
-    log(f"{BASE_IMAGE} ready (CA bundle: {bundle or 'none'})")
-    return BASE_IMAGE
+        Path(tmp, "ca-bundle.crt").write_bytes(ca.path.read_bytes() if ca.path else b"")
+        _build(Path(tmp), name, build_args={"RAW_BASE": RAW_BASE_IMAGE}, labels={CA_LABEL: ca.label}, from_base=False)
+    _BASE_ID.clear()
+    log(f"{name} ready (CA bundle: {ca.describe()})")
+    return name
 
 
 def _make_raw_base() -> None:
@@ -221,12 +283,16 @@ _BASE_ID: list[str | None] = []
 
 def _base_id_cached() -> str | None:
     if not _BASE_ID:
-        _BASE_ID.append(image_id(BASE_IMAGE))
+        _BASE_ID.append(image_id(base_image()))
     return _BASE_ID[0]
 
 
 def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
-    """Build every image whose content tag is missing; report the ones already present."""
+    """Build every image whose content tag is missing; report the ones already present. The base comes first:
+    a base rebuilt for another CA gives every image a new content tag, so they are rebuilt too."""
+    specs = list(specs)
+    if specs:
+        ensure_base()
     tags = []
     todo = []
     for spec in specs:
@@ -235,10 +301,7 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
         else:
             todo.append(spec)
         tags.append(spec.tag)
-    if todo and not image_id(BASE_IMAGE):
-        ensure_base()
-        _BASE_ID.clear()
-    for spec in todo:
+    for number, spec in enumerate(todo, 1):
         context = spec.context
         if spec.inject_ca:
             tmp = Path(tempfile.mkdtemp(prefix="harness-ctx-"))
@@ -254,11 +317,17 @@ def ensure_built(specs: Iterable[ImageBuild], force: bool = False) -> list[str]:
                 build_args=spec.build_args,
                 labels={HASH_LABEL: spec.tag.rsplit(":h", 1)[1]},
                 timeout=spec.timeout,
+                counter=f"[{number}/{len(todo)}] " if len(todo) > 1 else "",
             )
         finally:
             if context is not spec.context:
                 shutil.rmtree(context, ignore_errors=True)
     return tags
+
+
+STEP_LINE = re.compile(r"^#(\d+) \[(?:[^\]]* )?(\d+)/(\d+)\] (.*)")
+"""A BuildKit plain-progress step header: `#7 [3/5] RUN ...` (`[stage 3/5]` in multi-stage builds)."""
+VERTEX_LINE = re.compile(r"^#(\d+) ")
 
 
 def _build(
@@ -269,10 +338,15 @@ def _build(
     build_args: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
     timeout: float | None = None,
+    counter: str = "",
+    from_base: bool = True,
 ) -> None:
-    log(f"building {tag} from {context}")
+    """`docker build` with progress (a live status on a terminal, one line per image otherwise); a failure shows
+    the failing step's last lines, and a TLS error among them names the CA option."""
     started = time.monotonic()
     cmd = ["docker", "build", "--progress=plain", "-t", tag, "-f", str(context / dockerfile)]
+    if from_base and base_image() != BASE_IMAGE:  # Dockerfiles say FROM BASE_IMAGE; resolve it to the configured base
+        cmd += ["--build-context", f"{BASE_IMAGE}=docker-image://{base_image()}"]
     for key, value in (build_args or {}).items():
         cmd += ["--build-arg", f"{key}={value}"]
     for key, value in (labels or {}).items():
@@ -288,22 +362,74 @@ def _build(
     watchdog = threading.Timer(timeout, kill) if timeout else None
     if watchdog:
         watchdog.start()
-    tail: list[str] = []
+    output: dict[str, deque[str]] = {}  # vertex -> its last lines
+    steps: dict[str, str] = {}  # vertex -> "n/m command"
+    failed: list[str] = []
+    last = ""
+    status = _Status(f"{counter}building {tag}")
     assert proc.stdout is not None
     try:
-        for line in proc.stdout:
-            tail = [*tail[-30:], line.rstrip()]
-            if line.startswith("#") and (" DONE " in line or "CACHED" in line or "ERROR" in line):
-                print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
+        for raw in proc.stdout:
+            line = raw.rstrip()
+            last = line or last
+            vertex = VERTEX_LINE.match(line)
+            if not vertex:
+                continue
+            output.setdefault(vertex[1], deque(maxlen=BUILD_TAIL_LINES)).append(line)
+            step = STEP_LINE.match(line)
+            if step and vertex[1] not in steps:
+                steps[vertex[1]] = f"{step[2]}/{step[3]} {step[4][:60]}"
+                status.update(f"{counter}building {tag}: step {step[2]} of {step[3]}", started)
+            if line.startswith(f"#{vertex[1]} ERROR"):
+                failed.append(vertex[1])
         code = proc.wait()
     finally:
+        status.stop()
         if watchdog:
             watchdog.cancel()
     if timed_out.is_set():
         raise HarnessError(f"building {tag} from {context} exceeded its build timeout of {timeout:.0f} s")
     if code != 0:
-        raise HarnessError(f"building {tag} failed:\n" + "\n".join(tail[-15:]))
-    log(f"built {tag} in {time.monotonic() - started:.1f} s")
+        raise HarnessError(_build_failure(tag, output, steps, failed, last))
+    count = f", {len(steps)} steps" if steps else ""
+    log(f"{counter}built {tag} in {time.monotonic() - started:.1f} s{count}")
+
+
+def _build_failure(tag: str, output: dict[str, deque[str]], steps: dict[str, str], failed: list[str], last: str) -> str:
+    """The failing step's last lines, the build's own last line, and the CA option when they show a TLS error."""
+    vertex = failed[0] if failed else (list(output)[-1] if output else "")
+    lines = list(output.get(vertex, []))
+    step = f" at step {steps[vertex]}" if vertex in steps else ""
+    message = [f"building {tag} failed{step}; its last {len(lines)} lines:", *lines]
+    if last and last not in lines:
+        message.append(last)
+    if any(TLS_ERROR.search(line) for line in message):
+        message.append(
+            f"hint: a TLS/certificate error. Behind a TLS-intercepting proxy builds must trust its CA: set "
+            f"{CA_BUNDLE_ENV}=/path/to/bundle.pem (in force: {ca_setting().describe()}); the base image and the "
+            "images on it are rebuilt with it"
+        )
+    return "\n".join(message)
+
+
+class _Status:
+    """A live status line on a terminal (rich, as inspect uses); nothing otherwise."""
+
+    def __init__(self, text: str) -> None:
+        self._status = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status(text)
+            self._status.start()
+
+    def update(self, text: str, started: float) -> None:
+        if self._status is not None:
+            self._status.update(f"{text} ({time.monotonic() - started:.0f} s)")
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
 
 
 def _label(ref: str, key: str) -> str | None:
@@ -311,6 +437,16 @@ def _label(ref: str, key: str) -> str | None:
     if result.returncode != 0:
         return None
     return (json.loads(result.stdout or "null") or {}).get(key)
+
+
+def prepare(specs: Iterable[ImageSpec]) -> tuple[str, list[str], dict[str, str]]:
+    """Every image a run needs, before any sample starts: the base, the builds, the pulls (base, tags, digests)."""
+    specs = list(specs)
+    require_engine()
+    base = ensure_base()
+    built = ensure_built([s for s in specs if isinstance(s, ImageBuild)])
+    refs = [s.ref for s in specs if isinstance(s, ImagePull)]
+    return base, built, pull(refs) if refs else {}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -335,6 +471,41 @@ def rewrite_ref(ref: str, mirror: str | None) -> str:
     return f"{mirror}/{parts[-1]}"
 
 
+class _Throttled(Exception):
+    """A registry answered 429 / toomanyrequests: worth another attempt after a wait."""
+
+
+def _throttled(err: str) -> bool:
+    return "429" in err or "toomanyrequests" in err.lower() or "rate limit" in err.lower()
+
+
+def _pull_one(source: str, attempts: int) -> None:
+    """`docker pull` with exponential backoff (5 s doubling, at most 120 s) on throttling; other errors fail fast."""
+
+    def announce(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0
+        log(f"{source}: throttled (429), retry {state.attempt_number}/{attempts - 1} in {wait:.0f} s")
+
+    try:
+        for attempt in Retrying(
+            retry=retry_if_exception_type(_Throttled),
+            wait=wait_exponential(multiplier=5, min=5, max=120),
+            stop=stop_after_attempt(attempts),
+            sleep=lambda seconds: time.sleep(seconds),
+            before_sleep=announce,
+            reraise=True,
+        ):
+            with attempt:
+                result = docker("pull", "-q", source, check=False)
+                err = (result.stderr or "").strip()
+                if result.returncode != 0 and _throttled(err):
+                    raise _Throttled(err)
+                if result.returncode != 0:
+                    raise HarnessError(f"pulling {source} failed: {err.splitlines()[-1] if err else 'unknown'}")
+    except _Throttled as ex:
+        raise HarnessError(f"pulling {source} failed: {str(ex).splitlines()[-1]}") from ex
+
+
 def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None, attempts: int = 6) -> dict[str, str]:
     """Pull images concurrently with retry on registry throttling; returns ref -> resolved digest."""
     require_engine()
@@ -349,22 +520,11 @@ def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None
             log(f"{progress()} {ref} present; nothing to do")
             return ref, image_digest(ref) or ""
         source = rewrite_ref(ref, mirror)
-        delay = 5.0
-        for attempt in range(1, attempts + 1):
-            result = docker("pull", "-q", source, check=False)
-            if result.returncode == 0:
-                if source != ref:
-                    docker("tag", source, ref)
-                log(f"{progress()} pulled {source}")
-                return ref, image_digest(source) or ""
-            err = result.stderr.strip()
-            throttled = "429" in err or "toomanyrequests" in err.lower() or "rate limit" in err.lower()
-            if not throttled or attempt == attempts:
-                raise HarnessError(f"pulling {source} failed: {err.splitlines()[-1] if err else 'unknown'}")
-            log(f"{source}: throttled (429), retry {attempt}/{attempts - 1} in {delay:.0f} s")
-            time.sleep(delay)
-            delay = min(delay * 2, 120)
-        raise AssertionError("unreachable")
+        _pull_one(source, attempts)
+        if source != ref:
+            docker("tag", source, ref)
+        log(f"{progress()} pulled {source}")
+        return ref, image_digest(source) or ""
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return dict(pool.map(pull_one, refs))

@@ -178,13 +178,8 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         check_resumable(run_id, previous, model.alias, suites)
 
     image_map = _image_map(req)  # before any image work: a k8s run needs the chart and the map
-    image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
-    images.require_engine()
-    builds = [s for specs in image_specs.values() for s in specs if isinstance(s, images.ImageBuild)]
-    pulls = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
-    base = images.ensure_base()
-    built = images.ensure_built(builds)
-    pulled = images.pull(pulls) if pulls else {}
+    image_specs = [spec for name, opts in options.items() for spec in get_suite(name).images(opts)]  # validates data
+    base, built, pulled = images.prepare(image_specs)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves nothing
 
     rp = policy()

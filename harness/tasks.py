@@ -16,9 +16,8 @@ from harness.shard import parse as parse_shard
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
-@task
-def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
-    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """`suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
     parsed = parse_options(definition, options)
     # the whole selection, then this shard of it (a shard may hold none of a small selection: inspect refuses an
@@ -37,3 +36,9 @@ def _sample_id(suite: str, sample: Sample) -> str | int:
     if sample.id is None:
         raise HarnessError(f"suite {suite}: --shard needs an id on every sample; the suite's dataset has none")
     return sample.id
+
+
+@task
+def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
+    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+    return build_suite_task(suite, agent, **options)

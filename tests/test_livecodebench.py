@@ -19,9 +19,9 @@ from harness.paths import SANDBOXES
 from harness.suite import get_suite, parse_options
 from suites.livecodebench import dataset, private_tests
 from suites.livecodebench.extraction import extract_code
-from suites.livecodebench.fixtures import make_fixtures
 from suites.livecodebench.oracle import fenced, program
 from suites.livecodebench.prompts import SYSTEM_MESSAGE, user_prompt
+from suites.livecodebench.samples import make_fixtures
 from suites.livecodebench.scorer import classify, estimate_pass_at_k
 
 

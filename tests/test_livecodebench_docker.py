@@ -12,9 +12,9 @@ from harness import images
 from harness.results import load
 from harness.run import EvalRequest, run_eval
 from suites.livecodebench import dataset
-from suites.livecodebench.fixtures import make_fixtures
 from suites.livecodebench.oracle import fenced, program
 from suites.livecodebench.prompts import SYSTEM_MESSAGE
+from suites.livecodebench.samples import make_fixtures
 from suites.livecodebench.sandbox import GRADER_IMAGE, GraderSettings, pool_for
 from suites.livecodebench.scorer import classify
 

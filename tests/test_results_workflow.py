@@ -1,4 +1,5 @@
-"""The nightly workflow passes actionlint (with shellcheck on its scripts); the notebook is committed stripped."""
+"""The nightly and CI workflows pass actionlint (with shellcheck on their scripts); the notebook is committed
+stripped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from harness.paths import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "nightly.yml"
+CI_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 NOTEBOOK = REPO_ROOT / "notebooks" / "compare_models.ipynb"
 BIN = Path(sys.executable).parent
 
@@ -25,9 +27,17 @@ def actionlint(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([tool, "-shellcheck", shellcheck, "-no-color", str(path)], capture_output=True, text=True)
 
 
-def test_nightly_workflow_passes_actionlint() -> None:
-    result = actionlint(WORKFLOW)
+@pytest.mark.parametrize("workflow", [WORKFLOW, CI_WORKFLOW], ids=["nightly", "ci"])
+def test_workflows_pass_actionlint(workflow: Path) -> None:
+    result = actionlint(workflow)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_workflow_lints_and_tests_on_pull_requests_and_pushes_with_an_image_cache() -> None:
+    text = CI_WORKFLOW.read_text()
+    for needle in ("pull_request:", "push:", "make lint", "make test", "actions/cache/restore@", "docker load"):
+        assert needle in text, needle
+    assert "HARNESS_CA_BUNDLE=" not in text  # CI takes the default CA path, as a newcomer does
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:

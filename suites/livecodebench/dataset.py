@@ -33,7 +33,7 @@ from suites.livecodebench.prompts import user_prompt
 
 HERE = Path(__file__).resolve().parent
 RELEASES_FILE = HERE / "data" / "releases.toml"
-FIXTURES_FILE = HERE / "fixtures" / "problems.jsonl"
+FIXTURES_FILE = HERE / "samples" / "problems.jsonl"
 PLATFORMS = ("leetcode", "codeforces", "atcoder")
 DIFFICULTIES = ("easy", "medium", "hard")
 ROW_FIELDS = (

@@ -1,7 +1,7 @@
 """The LiveCodeBench oracle: answers with the problem's reference program (no model call).
 
 LiveCodeBench publishes no reference solutions, so only the bundled fixtures have them
-(fixtures/solutions/<question_id>/reference.py); the answer is fenced the way a model's would be.
+(samples/solutions/<question_id>/reference.py); the answer is fenced the way a model's would be.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from harness.errors import HarnessError
 
-SOLUTIONS = Path(__file__).resolve().parent / "fixtures" / "solutions"
+SOLUTIONS = Path(__file__).resolve().parent / "samples" / "solutions"
 
 
 def program(question_id: str, variant: str = "reference") -> str:

@@ -101,7 +101,7 @@ def dataset_info(options: Options) -> dict[str, Any]:
     }
     if options.data == "sample":
         return {
-            "dataset": "bundled fixtures (suites/livecodebench/fixtures/problems.jsonl)",
+            "dataset": "bundled fixtures (suites/livecodebench/samples/problems.jsonl)",
             "sha256": dataset.sha256_file(dataset.FIXTURES_FILE),
             **info,
         }

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.errors import HarnessError
 from suites.swe_verified.config import settings
 
-FIXTURES_DIR = Path(__file__).parent / "fixtures"
+FIXTURES_DIR = Path(__file__).parent / "samples"
 FIXTURES_FILE = FIXTURES_DIR / "instances.jsonl"
 PROMPT_FILE = Path(__file__).parent / "prompt.md"
 SCHEMA_FIELDS = (

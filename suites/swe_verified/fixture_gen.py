@@ -1,11 +1,11 @@
-"""Generate `fixtures/instances.jsonl`, the offline instances, from their sources in `fixtures/src/<instance_id>/`.
+"""Generate `samples/instances.jsonl`, the offline instances, from their sources in `samples/src/<instance_id>/`.
 
 A source holds `base/` (the repository at the base commit), `fix/` (files the gold patch changes), `test_overlay/`
-(files the test patch changes) and `instance.toml` (issue text and test lists). `fixtures/build-repo.sh` builds the
+(files the test patch changes) and `instance.toml` (issue text and test lists). `samples/build-repo.sh` builds the
 repository deterministically, here and in the instance image, so `base_commit` names the image's HEAD. Patches are
 real `git diff` output and `eval_script` has the 5.x form of the official rows.
 
-    python -m suites.swe_verified.fixture_gen           # rewrite fixtures/instances.jsonl
+    python -m suites.swe_verified.fixture_gen           # rewrite samples/instances.jsonl
     python -m suites.swe_verified.fixture_gen --check   # exit 1 when it is stale
 """
 
