@@ -36,3 +36,14 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not 1 or more")
     return value
+
+
+def shard_spec(text: str) -> str:
+    """--shard: K/N with 1 <= K <= N (`harness.shard`)."""
+    from harness.errors import HarnessError
+    from harness.shard import parse
+
+    try:
+        return str(parse(text))
+    except HarnessError as ex:
+        raise argparse.ArgumentTypeError(str(ex).removeprefix("--shard ")) from None

@@ -1,5 +1,5 @@
-"""The `harness` command line: doctor, eval, validate, images, suites, models, prices, clean; report, claims,
-compare, route, nightly.
+"""The `harness` command line: doctor, eval, validate, images, merge, plan, suites, models, prices, clean; report,
+claims, compare, route, nightly.
 
 User errors print as one line on stderr with exit code 2; they never print a traceback. `harness.exit_codes`
 lists every exit code.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import exit_codes
-from harness.argtypes import positive_int
+from harness.argtypes import positive_int, shard_spec
 from harness.errors import HarnessError
 
 
@@ -56,6 +56,8 @@ def _run_options(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
         options["limit"] = args.limit
     if args.data is not None:
         options["data"] = args.data
+    if getattr(args, "shard", None) is not None:
+        options["shard"] = args.shard
     return options
 
 
@@ -111,6 +113,9 @@ def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
             base_url=args.base_url,
             price_plans=_price_plans(args.price_plan),
             seed=args.seed,
+            sandbox=args.sandbox,
+            image_map=args.image_map,
+            runtime_class=args.runtime_class,
         )
     )
     print_summary(outcome.run_dir)
@@ -169,6 +174,8 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
     options = _suite_option_pairs(extra)
     if args.data:
         options["data"] = args.data
+    if args.shard:
+        options["shard"] = args.shard
     suites = expand_suites(args.suite.split(","))
     parsed = suite_options(resolve("oracle"), suites, options)
     specs = [s for name, opts in parsed.items() for s in get_suite(name).images(opts)]
@@ -176,6 +183,8 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
         images.ensure_base()
         tags = images.ensure_built([s for s in specs if isinstance(s, images.ImageBuild)], force=args.force)
         print(f"{len(tags)} image(s) ready")
+    elif args.action == "push":
+        _push(args, specs)
     else:
         refs = [s.ref for s in specs if isinstance(s, images.ImagePull)]
         digests = images.pull(refs, concurrency=args.concurrency, mirror=args.mirror)
@@ -183,6 +192,26 @@ def cmd_images(args: argparse.Namespace, extra: list[str]) -> int:
             print(f"{ref}\t{digest}")
         print(f"{len(digests)} image(s) present")
     return 0
+
+
+def _push(args: argparse.Namespace, specs: list[Any]) -> None:
+    """`images push`: build or pull what is missing, push base and suite images, write the image map."""
+    from harness import images
+    from harness.paths import results_dir
+
+    if not args.registry:
+        raise HarnessError("harness images push: --registry REGISTRY is required (e.g. registry.example.com/harness)")
+    refs = [images.ensure_base()]
+    refs += images.ensure_built([s for s in specs if isinstance(s, images.ImageBuild)])
+    pulls = [s.ref for s in specs if isinstance(s, images.ImagePull)]
+    refs += list(images.pull(pulls, concurrency=args.concurrency, mirror=args.mirror)) if pulls else []
+    pushed = images.push(list(dict.fromkeys(refs)), args.registry)
+    path = images.write_image_map(
+        args.map or results_dir() / "image-map.json", args.registry, pushed, pull_secret=args.pull_secret
+    )
+    for ref, remote in pushed.items():
+        print(f"{ref}\t{remote}")
+    print(f"{len(pushed)} image(s) in {args.registry}; image map: {path}")
 
 
 def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
@@ -240,6 +269,38 @@ def cmd_prices(args: argparse.Namespace, extra: list[str]) -> int:
             print()
         for line in rates_text(key, at, args.plan):
             print(line)
+
+
+def cmd_merge(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.merge import merge
+    from harness.results import print_summary
+
+    record = merge(args.run_dirs, args.out, partial=args.partial)
+    print_summary(args.out)
+    missing = record["merged"]["missing_shards"]
+    if missing:
+        print(f"missing shard(s): {', '.join(map(str, missing))} of {record['merged']['shards']}", file=sys.stderr)
+    print(f"\nmerged {len(args.run_dirs)} run(s) into {args.out}")
+    return 0 if record["success"] else 1
+
+
+def cmd_plan(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.plan import plan
+    from harness.run import expand_suites
+
+    suites = expand_suites(args.suite.split(","))
+    models = args.models.split(",") if args.models else None
+    print(
+        plan(
+            suites,
+            data=args.data,
+            epochs=args.epochs,
+            concurrency=args.concurrency,
+            shards=args.shards,
+            models=models,
+            profile_file=args.profile,
+        )
+    )
     return 0
 
 
@@ -258,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--suite", help="suite name, comma-separated names, or all; default: all, or the resumed run's suites"
     )
     ev.add_argument("--limit", type=int, help="first N samples per suite")
+    ev.add_argument(
+        "--shard", type=shard_spec, metavar="K/N", help="only the K-th of N shards (by a hash of each sample id)"
+    )
     ev.add_argument(
         "--epochs",
         "--trials",
@@ -288,12 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--base-url", help="model API endpoint (self-hosted openai-compatible/<model>, proxies)")
     ev.add_argument("--seed", type=int, help="sampling seed for providers that accept one (recorded either way)")
     ev.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
+    ev.add_argument("--sandbox", choices=["docker", "k8s"], default="docker", help="where sandboxes run (k8s: README)")
+    ev.add_argument("--image-map", type=Path, help="k8s: image map of `harness images push` (default: results/)")
+    ev.add_argument("--runtime-class", help="k8s: the pods' runtimeClassName (default: the chart's, gvisor)")
     ev.set_defaults(func=cmd_eval)
 
-    im = sub.add_parser("images", help="build the base image, build suite images, or pull official images")
-    im.add_argument("action", choices=["base", "build", "pull"])
+    im = sub.add_parser(
+        "images", help="build the base image, build suite images, pull official images, or push all to a registry"
+    )
+    im.add_argument("action", choices=["base", "build", "pull", "push"])
     im.add_argument("--suite", default="all")
     im.add_argument("--data", choices=["sample", "full"])
+    im.add_argument("--shard", type=shard_spec, metavar="K/N", help="only the images of the K-th of N shards")
     im.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     im.add_argument(
         "--ca-bundle",
@@ -302,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     im.add_argument("--concurrency", type=positive_int, default=4, help="parallel pulls")
     im.add_argument("--mirror", help="registry mirror or namespace for pulls")
+    im.add_argument("--registry", help="push: the registry (host[:port][/path]) a cluster pulls from")
+    im.add_argument("--map", type=Path, help="push: image map to write (default: results/image-map.json)")
+    im.add_argument("--pull-secret", help="push: the cluster's imagePullSecret for this registry (in the map)")
     im.set_defaults(func=cmd_images)
 
     va = sub.add_parser(
@@ -319,6 +392,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     va.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect's display")
     va.set_defaults(func=cmd_validate)
+
+    me = sub.add_parser(
+        "merge",
+        help="one run from the shards of a run (`harness eval --shard K/N`); refuses mixed or duplicate shards",
+    )
+    me.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    me.add_argument("--out", type=Path, required=True, help="the merged run directory (new)")
+    me.add_argument("--partial", action="store_true", help="merge even when shards are missing (recorded)")
+    me.set_defaults(func=cmd_merge)
+
+    pl = sub.add_parser("plan", help="estimate a run: sandboxes, image bytes, model calls, cost per model, wall time")
+    pl.add_argument("--suite", default="all")
+    pl.add_argument("--data", choices=["sample", "full"], default="full")
+    pl.add_argument("--epochs", type=positive_int, default=1)
+    pl.add_argument("--concurrency", type=positive_int, default=4, help="sandboxes at once per shard")
+    pl.add_argument("--shards", type=positive_int, default=1, help="machines or CI jobs running shards")
+    pl.add_argument("--models", help="comma-separated aliases to price (default: every priced model)")
+    pl.add_argument("--profile", type=Path, help="TOML overriding harness/data/plan.toml's per-suite figures")
+    pl.set_defaults(func=cmd_plan)
 
     dr = sub.add_parser(
         "doctor",

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -572,3 +573,67 @@ def pull(refs: Sequence[str], *, concurrency: int = 4, mirror: str | None = None
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return dict(pool.map(pull_one, refs))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pushes (a registry a cluster pulls from)
+
+
+def repository(ref: str) -> str:
+    """`host:port/name:tag` -> `host:port/name` (a digest or tag removed; a registry port kept)."""
+    ref = ref.split("@", 1)[0]
+    head, _, last = ref.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+
+
+def push(refs: Sequence[str], registry: str) -> dict[str, str]:
+    """Retag each local image as `registry/<repository>:<tag>` and push it; returns ref -> `remote@sha256:...`.
+
+    Idempotent: pushing again uploads no layer the registry has, and says the image was already there.
+    """
+    require_engine()
+    missing = [ref for ref in refs if not image_id(ref)]
+    if missing:
+        raise HarnessError(
+            f"{', '.join(missing[:3])}: not in the local image store; `harness images build` (or pull) first"
+        )
+    pushed: dict[str, str] = {}
+    for n, ref in enumerate(refs, 1):
+        target = rewrite_ref(ref, registry)
+        docker("tag", ref, target)
+        result = docker("push", target, check=False)
+        if result.returncode != 0:
+            err = (result.stderr or result.stdout or "").strip().splitlines()
+            raise HarnessError(f"pushing {target} failed: {err[-1] if err else 'unknown error'}")
+        digest = next((w for w in result.stdout.split() if w.startswith("sha256:")), None)
+        if digest is None:
+            raise HarnessError(f"pushing {target}: docker printed no digest")
+        fresh = sum(line.rstrip().endswith(": Pushed") for line in result.stdout.splitlines())
+        state = f"pushed {fresh} layer(s)" if fresh else "already in the registry"
+        log(f"[{n}/{len(refs)}] {target}: {state} ({digest[:19]})")
+        pushed[ref] = f"{repository(target)}@{digest}"
+    return pushed
+
+
+def write_image_map(path: Path, registry: str, pushed: dict[str, str], pull_secret: str | None = None) -> Path:
+    """Record local ref -> registry ref by digest, merged into an existing map of the same registry, and the
+    Kubernetes secret pods pull them with (`imagePullSecrets`), if the registry needs one."""
+    current = read_image_map(path) if path.is_file() else {}
+    if current and current.get("registry") != registry:
+        raise HarnessError(f"{path}: an image map for registry {current.get('registry')}; use another --map file")
+    images = {**current.get("images", {}), **pushed}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = pull_secret or current.get("pull_secret")
+    data = {"registry": registry, **({"pull_secret": secret} if secret else {}), "images": dict(sorted(images.items()))}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def read_image_map(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as ex:
+        raise HarnessError(f"image map {path}: unreadable ({ex}); write it with `harness images push`") from ex
+    if not isinstance(data, dict) or not isinstance(data.get("images"), dict):
+        raise HarnessError(f"image map {path}: expected {{registry, images}}; write it with `harness images push`")
+    return data

@@ -3,8 +3,9 @@
 Sections: versions; model (alias, provider model id, endpoint, settings, price plan, every `response.model`
 seen); suites (options, dataset ids/revisions/digests, protocol, scaffold hash and budgets); images (base and
 built ids; pulled images with their registry digests; images that were already present locally apart, with their
-local id and a registry digest where one exists; failed builds a suite recorded); policy (parameters and hash);
-run settings (epochs, seed, concurrency, cost cap, command line); timing; and, once the run ends, samples, cost
+local id and a registry digest where one exists; failed builds a suite recorded; with --sandbox k8s the registry
+image map); policy (parameters and hash); run settings (epochs, seed, concurrency, cost cap, shard, sandbox,
+command line); `merged` (`harness merge`: the shards it came from); timing; and, once the run ends, samples, cost
 (from the samples table) and the guard's stop reason.
 """
 

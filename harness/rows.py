@@ -1,5 +1,5 @@
 """Dataset rows for the suites that load a hub dataset: a local file or the Hugging Face hub at a pinned revision,
-and the selection helpers every such suite shares (`--shard K/N`, filters that name what exists).
+and the selection helpers every such suite shares (filters that name what exists; `--shard` is harness.shard's).
 """
 
 from __future__ import annotations
@@ -107,22 +107,3 @@ def keep(
         listing = f"; valid: {', '.join(known)}" if len(known) <= 20 else ""
         raise HarnessError(f"{option} {', '.join(unknown[:10])}: not in the dataset{listing}")
     return [i for i in selected if value(i) in set(wanted)]
-
-
-def parse_shard(shard: str) -> tuple[int, int]:
-    """`K/N` -> (K, N): the K-th of N interleaved shards (1-based)."""
-    try:
-        index, count = (int(x) for x in shard.split("/"))
-    except ValueError as ex:
-        raise HarnessError(f"--shard {shard}: expected K/N, e.g. 1/4") from ex
-    if not 1 <= index <= count:
-        raise HarnessError(f"--shard {shard}: K must be between 1 and N")
-    return index, count
-
-
-def shard_of(selected: list[T], shard: str | None) -> list[T]:
-    """The K-th of N interleaved shards of `selected` (all of it without --shard)."""
-    if not shard:
-        return selected
-    index, count = parse_shard(shard)
-    return [item for n, item in enumerate(selected) if n % count == index - 1]

@@ -25,7 +25,7 @@ from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
 from harness.models import ResolvedModel, check_credentials, resolve
-from harness.paths import check_results_dir, runs_dir
+from harness.paths import check_results_dir, results_dir, runs_dir
 from harness.policy import RetryPolicy, policy
 from harness.scaffold import budgets
 from harness.suite import SuiteOptions, default_suites, get_suite, parse_options
@@ -58,6 +58,12 @@ class EvalRequest:
     """Price key -> plan (`--price-plan deepseek-v4-pro=full`); unnamed keys use their default plan."""
     seed: int | None = None
     """Sampling seed passed to providers that accept one; recorded either way."""
+    sandbox: str = "docker"
+    """Where sandboxes run: docker (this machine's engine) or k8s (inspect-k8s-sandbox; `harness.k8s`)."""
+    image_map: Path | None = None
+    """With k8s: local image -> registry reference (`harness images push`); default results/image-map.json."""
+    runtime_class: str | None = None
+    """With k8s: the pods' runtimeClassName (the chart's default is gvisor)."""
 
 
 @dataclass
@@ -212,6 +218,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     if req.resume:
         check_resumable(run_id, previous, model.alias, suites)
 
+    image_map = _image_map(req)  # before any image work: a k8s run needs the chart and the map
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
     refs = [s.ref for specs in image_specs.values() for s in specs if isinstance(s, images.ImagePull)]
     local = {ref: image_id for ref in refs if (image_id := images.image_id(ref))}  # present before pulling
@@ -243,7 +250,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         "suites": {
             name: {
                 "options": opts.model_dump(mode="json"),
-                "dataset": get_suite(name).dataset_info(opts),
+                "dataset": get_suite(name).dataset_info(opts.model_copy(update={"shard": None})),  # whole selection
                 "protocol": get_suite(name).protocol,
                 "scaffold_hash": get_suite(name).scaffold_hash(),
                 "budgets": budgets(name).model_dump(),
@@ -256,6 +263,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "pulled": {ref: digest for ref, digest in pulled.items() if ref not in local},
             "local": {ref: {"id": local[ref], "digest": images.registry_digest(ref)} for ref in local},
             **({"failed": {tag: message.splitlines()[0] for tag, message in failed.items()}} if failed else {}),
+            **({"registry_map": image_map} if req.sandbox == "k8s" else {}),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
         "run": {
@@ -267,6 +275,8 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "base_url": req.base_url,
             "script": str(Path(req.script).resolve()) if req.script else None,
             "price_plans": dict(req.price_plans),
+            "shard": _shard(options),
+            "sandbox": req.sandbox,
         },
         "resumed": bool(previous),
         "status": "running",
@@ -279,32 +289,41 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
             task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
             task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
+            if req.sandbox == "k8s":
+                from harness.k8s import to_k8s
+
+                to_k8s(task, run_dir / "k8s", image_map, req.runtime_class)  # values files land in the run directory
+            if opts.shard and not len(task.dataset):  # a small selection can leave a shard without a suite's samples
+                print(f"[shard] {name}: no samples in shard {opts.shard}; the other shards have them", file=sys.stderr)
+                continue
             tasks.append(task)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
     interrupted, crashed = False, True
+    logs: list[Any] = []
     try:
         with leftovers.labelled(run_id):
-            _, logs = eval_set(
-                tasks,
-                log_dir=str(run_dir / "logs"),
-                model=build_model(model, rp, guard),
-                epochs=req.epochs,
-                max_samples=req.max_samples,
-                max_sandboxes=req.max_sandboxes,
-                fail_on_error=False,
-                retry_attempts=1,
-                display=display,  # type: ignore[arg-type]
-                metadata={
-                    "harness_run_id": run_id,
-                    "model_alias": model.alias,
-                    "policy_hash": rp.hash,
-                    "price_key": model.price_key,
-                    "price_plans": _price_plans(model, req, plan),
-                },
-                log_dir_allow_dirty=True,
-                sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
-                **_generate_kwargs(rp, model, req.seed),
-            )
+            if tasks:  # a shard with no samples at all has nothing to run
+                _, logs = eval_set(
+                    tasks,
+                    log_dir=str(run_dir / "logs"),
+                    model=build_model(model, rp, guard),
+                    epochs=req.epochs,
+                    max_samples=req.max_samples,
+                    max_sandboxes=req.max_sandboxes,
+                    fail_on_error=False,
+                    retry_attempts=1,
+                    display=display,  # type: ignore[arg-type]
+                    metadata={
+                        "harness_run_id": run_id,
+                        "model_alias": model.alias,
+                        "policy_hash": rp.hash,
+                        "price_key": model.price_key,
+                        "price_plans": _price_plans(model, req, plan),
+                    },
+                    log_dir_allow_dirty=True,
+                    sandbox_prebuilt=True,  # images are built or pulled above; inspect only verifies they exist
+                    **_generate_kwargs(rp, model, req.seed),
+                )
         # inspect absorbs a SIGINT: its logs say cancelled, or (no sample finished yet) it returns no log at all
         interrupted = len(logs) < len(tasks) or any(log.status == "cancelled" for log in logs)
         crashed = False
@@ -347,6 +366,31 @@ def _build_recording_failures(
             images.log(f"{spec.tag}: build failed; its tasks are recorded as infrastructure errors")
             build_failures.record(spec.tag, str(ex))
     return built, build_failures.failed()
+
+
+def _image_map(req: EvalRequest) -> dict[str, Any]:
+    """With `--sandbox k8s`: the image map `harness images push` wrote (empty: images keep their local names, for
+    a cluster that has them, e.g. `kind load docker-image`)."""
+    if req.sandbox == "docker":
+        if req.image_map or req.runtime_class:
+            raise HarnessError("--image-map and --runtime-class apply to --sandbox k8s only")
+        return {}
+    from harness.k8s import values_schema
+
+    values_schema()  # inspect-k8s-sandbox is installed (its chart and schema), or a one-line error
+    path = req.image_map or results_dir() / "image-map.json"
+    if req.image_map is None and not path.is_file():
+        logger.warning("harness: no image map at %s; k8s pods use the local image names", path)
+        return {}
+    return images.read_image_map(path)
+
+
+def _shard(options: dict[str, SuiteOptions]) -> str | None:
+    """The run's `--shard K/N` (one for all its suites), recorded so `harness merge` can find missing shards."""
+    shards = {opts.shard for opts in options.values()}
+    if len(shards) > 1:
+        raise HarnessError(f"--shard: one shard for every suite of a run, not {', '.join(map(str, shards))}")
+    return shards.pop() if shards else None
 
 
 def _generate_kwargs(rp: RetryPolicy, model: ResolvedModel, seed: int | None) -> dict[str, Any]:

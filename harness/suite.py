@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from inspect_ai import Task
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import HarnessError, choose
 from harness.images import ImageSpec
@@ -48,6 +48,19 @@ class SuiteOptions(BaseModel):
     """`sample`: the bundled offline tasks. `full`: the official dataset."""
     limit: int | None = Field(default=None, ge=1)
     """Keep the first N samples (applied before any image is built or pulled)."""
+    shard: str | None = None
+    """K/N: run only the samples whose id hashes to shard K of N (`harness.shard`), after every other filter;
+    the harness applies it to every suite's samples, and suites with per-sample images apply it before pulling."""
+
+    @field_validator("shard")
+    @classmethod
+    def _shard_format(cls, value: str | None) -> str | None:
+        from harness.shard import parse
+
+        try:
+            return str(parse(value)) if value is not None else None
+        except HarnessError as ex:
+            raise ValueError(str(ex).removeprefix(f"--shard {value}: ")) from None
 
 
 class AgentKind(StrEnum):

@@ -2,6 +2,7 @@
 
 The task's metadata carries the scaffold hash and the retry policy hash, so a log read on its own still says which
 scaffold and policy produced it, whether it was run by `harness eval` or `inspect eval`.
+`--shard K/N` is applied here to every suite's samples (`harness.shard`), whatever the suite did itself.
 """
 
 from __future__ import annotations
@@ -9,22 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
+from inspect_ai.dataset import Sample
 
+from harness.errors import HarnessError
 from harness.policy import policy
+from harness.shard import parse as parse_shard
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
 def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
     """`suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
     definition = get_suite(suite)
-    request = TaskRequest(options=parse_options(definition, options), agent=AgentKind(agent))
-    built = definition.build_task(request)
+    parsed = parse_options(definition, options)
+    # the whole selection, then this shard of it (a shard may hold none of a small selection: inspect refuses an
+    # empty dataset, the run skips the task)
+    built = definition.build_task(
+        TaskRequest(options=parsed.model_copy(update={"shard": None}), agent=AgentKind(agent))
+    )
+    if parsed.shard:
+        wanted = parse_shard(parsed.shard)
+        built.dataset = built.dataset.filter(lambda sample: wanted.holds(_sample_id(suite, sample)))
     built.metadata = {
         **(built.metadata or {}),
         "scaffold_hash": definition.scaffold_hash(),
         "policy_hash": policy().hash,
     }
     return built
+
+
+def _sample_id(suite: str, sample: Sample) -> str | int:
+    if sample.id is None:
+        raise HarnessError(f"suite {suite}: --shard needs an id on every sample; the suite's dataset has none")
+    return sample.id
 
 
 @task

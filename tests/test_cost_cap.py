@@ -12,8 +12,8 @@ from fakes.responders import sum_solver
 from fakes.toy_suite import use_toy_suite
 
 from harness import run
-from harness.cost import usage_cost
 from harness.cli import main
+from harness.cost import usage_cost
 
 # per call: 5,000 cache-miss + 5,000 cache-hit input tokens, 1,000 output tokens
 USAGE = deepseek_usage(10_000, 1_000, cache_hit=5_000)

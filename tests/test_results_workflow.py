@@ -68,6 +68,10 @@ def test_workflow_has_cron_dispatch_matrix_secrets_cache_artifacts_summary() -> 
         "actions/upload-artifact@",
         "GITHUB_STEP_SUMMARY",
         "make nightly",
+        "--shard $SHARD",  # a matrix of shards per model
+        "harness merge",  # joined by a merge job per model, which gates the merged run
+        "--run-dir",
+        "actions/download-artifact@",
     ):
         assert needle in text, needle
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from harness import shard
 from harness.errors import HarnessError
 from harness.results.compare import compare_frames, format_comparison, published_frame
 from suites.swe_pro import dataset, fixture_gen, grading
@@ -76,11 +77,11 @@ def test_hub_source_is_pinned(monkeypatch) -> None:
     assert len(src.revision or "") == 40
 
 
-def test_filters_and_shards() -> None:
+def test_filters_and_the_harness_shard() -> None:
     rows = dataset.load(dataset.source("sample", None, None, None))
     assert [i.repo_language for i in dataset.select(rows, language=["go"])] == ["go"]
     assert len(dataset.select(rows, repo=["harness-fixtures/jsslug", "harness-fixtures/gokv"])) == 2
-    shards = [dataset.select(rows, shard=f"{k}/2") for k in (1, 2)]
+    shards = [shard.select(rows, f"{k}/2", key=lambda i: i.instance_id) for k in (1, 2)]  # the harness's --shard
     assert sorted(i.instance_id for s in shards for i in s) == sorted(i.instance_id for i in rows)
     with pytest.raises(HarnessError, match="--language cobol: not in the dataset; valid: go, js, python"):
         dataset.select(rows, language=["cobol"])

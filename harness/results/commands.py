@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.argtypes import alpha_level, gap_points, positive_int
+from harness.argtypes import alpha_level, gap_points, positive_int, shard_spec
 from harness.errors import HarnessError
 
 
@@ -93,6 +93,7 @@ def cmd_nightly(args: argparse.Namespace, extra: list[str]) -> int:
         baseline=args.baseline,
         update_baseline=args.update_baseline,
         run_dir=args.run_dir,
+        shard=args.shard,
     )
 
 
@@ -153,5 +154,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ni.add_argument("--epochs", type=positive_int, help="override the subset's epochs (1 or more)")
     ni.add_argument("--baseline", type=Path, help="baseline directory (default: results/baselines/<model>)")
     ni.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
-    ni.add_argument("--run-dir", type=Path, help="gate an existing run instead of running")
+    ni.add_argument("--run-dir", type=Path, help="gate an existing run (e.g. merged shards) instead of running")
+    ni.add_argument(
+        "--shard", type=shard_spec, metavar="K/N", help="only shard K of N of the subset; no gate (merge, then gate)"
+    )
     ni.set_defaults(func=cmd_nightly)

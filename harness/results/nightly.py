@@ -253,12 +253,16 @@ def run_nightly(
     baseline: Path | None = None,
     update_baseline: bool = False,
     run_dir: Path | None = None,
+    shard: str | None = None,
 ) -> int:
-    """Run (or reuse `run_dir`), then gate or record the baseline; returns the exit code."""
+    """Run (or reuse `run_dir`), then gate or record the baseline; returns the exit code. With `shard`, run only
+    that shard of the subset and stop: the merged shards (`harness merge`) are gated with `run_dir`."""
     from harness.results.report import write_report
     from harness.run import EvalRequest, run_eval
 
     config = load_config()
+    if shard and (run_dir is not None or update_baseline):
+        raise HarnessError("--shard runs one shard of the subset; gate or record the merged run with --run-dir")
     if baseline is not None:
         check_baseline_option(baseline, model, update_baseline)
     if run_dir is None:
@@ -268,21 +272,25 @@ def run_nightly(
         if not present:
             raise HarnessError("no suite of the nightly subset is present in this checkout")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        part = f"-shard{shard.replace('/', 'of')}" if shard else ""
         outcome = run_eval(
             EvalRequest(
                 model=model,
                 suites=present,
-                options=merged_options(config, present),
+                options=merged_options(config, present) | ({"shard": shard} if shard else {}),
                 epochs=epochs or config.epochs,
                 script=script,
-                run_id=f"nightly-{stamp}-{model.replace('/', '_')}",
-                command=["harness", "nightly", "--model", model],
+                run_id=f"nightly-{stamp}-{model.replace('/', '_')}{part}",
+                command=["harness", "nightly", "--model", model, *(["--shard", shard] if shard else [])],
             )
         )
         run_dir = outcome.run_dir
         if outcome.interrupted:  # a partial run is not gated against the baseline
             print(f"[nightly] interrupted; continue with `harness eval --resume {run_dir.name}`")
             return outcome.exit_code
+        if shard:
+            print(f"[nightly] shard {shard} done: {run_dir}; gate the merged shards with --run-dir")
+            return 0 if outcome.success else 1
     df = load([run_dir])
     if df.empty:
         raise HarnessError(f"{run_dir}: the run has no samples")

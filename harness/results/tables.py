@@ -16,7 +16,8 @@
   `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
-  `provider_model` (inspect's provider/model id), `agent`, `run_id`, `log`.
+  `provider_model` (inspect's provider/model id), `agent`, `run_id` (the id in the manifest of the run directory
+  holding the log, so the shards of a merged run read as one run; else the log's), `log`.
 A suite may add columns from its score metadata (`SuiteDef.attempt_columns`, e.g. Terminal-Bench's `trial_error`).
 
 `summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
@@ -246,7 +247,7 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
     error = r.get("error") if _present(r.get("error")) else None
     fields = _score_fields(r, scorers)
     return {
-        "run_id": eval_meta.get("harness_run_id") or run.get("run_id") or r.get("run_id"),
+        "run_id": run.get("run_id") or eval_meta.get("harness_run_id") or r.get("run_id"),  # merged: the merge's
         "suite": suite,
         "task": task,
         "epoch": epoch,

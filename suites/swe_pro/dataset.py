@@ -4,7 +4,7 @@ The columns are the ones Scale's `swe_bench_pro_eval.py` reads (`instance_id`, `
 `before_repo_set_cmd`, `selected_test_files_to_run`, `fail_to_pass`, `pass_to_pass`) plus the agent's inputs
 (`problem_statement`, `requirements`, `interface`), the gold `patch`, the `test_patch`, `repo_language` and
 `dockerhub_tag`. List columns hold Python list literals, as on the hub (Scale's script `eval`s them; this loader
-reads them with `ast.literal_eval`). Filters (`--instance-ids`, `--repo`, `--language`, `--shard`, `--limit`) apply
+reads them with `ast.literal_eval`). Filters (`--instance-ids`, `--repo`, `--language`, `--limit`, then the harness's `--shard`) apply
 before any image is pulled.
 """
 
@@ -147,7 +147,6 @@ def select(
     instance_ids: list[str] | None = None,
     repo: list[str] | None = None,
     language: list[str] | None = None,
-    shard: str | None = None,
     limit: int | None = None,
 ) -> list[Instance]:
     """Apply the user's filters in dataset order; unknown ids, repos or languages are errors listing what exists."""
@@ -159,7 +158,6 @@ def select(
     ):
         if wanted:
             selected = rows.keep(selected, instances, option, attrgetter(field), wanted)
-    selected = rows.shard_of(selected, shard)
     return selected[:limit] if limit else selected
 
 

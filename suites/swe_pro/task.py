@@ -11,6 +11,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import chain
 from pydantic import Field
 
+from harness import shard
 from harness.agents import agent_solver
 from harness.errors import HarnessError
 from harness.images import ImageSpec
@@ -43,8 +44,6 @@ class Options(SuiteOptions):
     """Only instances of these repositories, e.g. flipt-io/flipt."""
     language: NameList | None = None
     """Only these repo_language values, e.g. python, go, js, ts."""
-    shard: str | None = None
-    """K/N: the K-th of N interleaved shards of the selection (split the images across runs or machines)."""
     mirror: str | None = None
     """Registry mirror (host[/path]) or namespace to pull the instance images from."""
     eval_timeout: int | None = Field(default=None, ge=1)
@@ -83,9 +82,9 @@ def instances(options: Options) -> list[dataset.Instance]:
         instance_ids=options.instance_ids,
         repo=options.repo,
         language=options.language,
-        shard=options.shard,
         limit=options.limit,
     )
+    selected = shard.select(selected, options.shard, key=lambda i: i.instance_id)  # only this shard's images
     folder = scripts_dir(options)
     for instance in selected:
         load_scripts(folder, instance)

@@ -1,7 +1,8 @@
 """Load SWE-bench Verified instances (swebench 5.x schema) from the hub, a local file or the bundled fixtures.
 
 Every row carries its own `eval_script`, `log_parser`, `eval_type` and `image`, so the suite has no per-repository
-code. Filters (`--instance-ids`, `--repo`, `--difficulty`, `--shard`, `--limit`) apply before any image is pulled.
+code. Filters (`--instance-ids`, `--repo`, `--difficulty`, `--limit`, then the harness's `--shard`) apply before
+any image is pulled.
 """
 
 from __future__ import annotations
@@ -146,7 +147,6 @@ def select(
     instance_ids: list[str] | None = None,
     repo: list[str] | None = None,
     difficulty: list[str] | None = None,
-    shard: str | None = None,
     limit: int | None = None,
 ) -> list[Instance]:
     """Apply the user's filters in dataset order; unknown ids, repos or difficulties are errors listing what exists."""
@@ -158,7 +158,6 @@ def select(
     ):
         if wanted:
             selected = rows.keep(selected, instances, option, attrgetter(field), wanted)
-    selected = rows.shard_of(selected, shard)
     if limit:
         selected = selected[:limit]
     return selected

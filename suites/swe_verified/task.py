@@ -9,6 +9,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import chain
 from pydantic import Field, model_validator
 
+from harness import shard
 from harness.agents import agent_solver
 from harness.images import ImageSpec
 from harness.repo_agent import prepare_repo, within_budget
@@ -39,8 +40,6 @@ class Options(SuiteOptions):
     """Only instances of these repositories, e.g. django/django."""
     difficulty: NameList | None = None
     """Only these difficulty buckets, e.g. '<15 min fix'."""
-    shard: str | None = None
-    """K/N: the K-th of N interleaved shards of the selection (split 500 images across runs or machines)."""
     mirror: str | None = None
     """Registry mirror (host[/path]) or namespace to pull the official images from."""
     eval_timeout: int | None = Field(default=None, ge=1)
@@ -62,14 +61,15 @@ def _source(options: Options) -> dataset.Source:
 
 
 def instances(options: Options) -> list[dataset.Instance]:
-    return dataset.select(
+    """The selected instances of this shard (`--shard`), so only their images are pulled."""
+    selected = dataset.select(
         dataset.load(_source(options)),
         instance_ids=options.instance_ids,
         repo=options.repo,
         difficulty=options.difficulty,
-        shard=options.shard,
         limit=options.limit,
     )
+    return shard.select(selected, options.shard, key=lambda i: i.instance_id)
 
 
 def _fixtures(options: Options) -> bool:

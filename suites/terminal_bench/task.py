@@ -16,7 +16,7 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset
 from pydantic import Field
 
-from harness import build_failures
+from harness import build_failures, shard
 from harness.agents import agent_solver
 from harness.errors import HarnessError
 from harness.images import ImageBuild, ImageSpec
@@ -69,7 +69,8 @@ def tasks(options: Options) -> list[TbTask]:
         found = [t for t in found if any(fnmatch.fnmatchcase(t.name, p) for p in options.task_names)]
         if not found:
             raise HarnessError(f"suite terminal_bench: --task-names {','.join(options.task_names)} matches no task")
-    return found[: options.limit] if options.limit else found
+    found = found[: options.limit] if options.limit else found
+    return shard.select(found, options.shard, key=lambda t: t.name)  # only this shard's images are built
 
 
 def build_policy(options: Options) -> sandbox.BuildPolicy:
