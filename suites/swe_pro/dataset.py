@@ -4,8 +4,8 @@ The columns are the ones Scale's `swe_bench_pro_eval.py` reads (`instance_id`, `
 `before_repo_set_cmd`, `selected_test_files_to_run`, `fail_to_pass`, `pass_to_pass`) plus the agent's inputs
 (`problem_statement`, `requirements`, `interface`), the gold `patch`, the `test_patch`, `repo_language` and
 `dockerhub_tag`. List columns hold Python list literals, as on the hub (Scale's script `eval`s them; this loader
-reads them with `ast.literal_eval`). Filters (`--instance-ids`, `--repo`, `--language`, `--limit`, then the harness's `--shard`) apply
-before any image is pulled.
+reads them with `ast.literal_eval`). Filters (`--instance-ids`, `--repo`, `--language`, `--limit`, then the
+harness's `--shard`) apply before any image is pulled.
 """
 
 from __future__ import annotations
