@@ -23,6 +23,7 @@ from harness.paths import REPO_ROOT
 
 CHECKS: dict[str, str] = {
     "livecodebench": "suites.livecodebench.parity:check",
+    "mcp_atlas": "suites.mcp_atlas.replay:check",
 }
 """suite -> "module:function" of its parity check."""
 

@@ -30,6 +30,7 @@ from inspect_ai.scorer import Score, Target, mean, scorer
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
+from harness.parity import ParityResult, docker_answers, shared_root
 from harness.scaffold import budgets
 from harness.scoring import infra_errors, mean_valid, verdict
 from suites.mcp_atlas.catalog import Volatile, catalog, split_tool, unavailable_reason
@@ -331,3 +332,11 @@ def replay_parity(data_root: Path) -> tuple[str, str, list[str]]:
         if c.status in ("differed", "unrecorded", "data_missing", "error")
     ]
     return ("different" if verdicts["failed"] or verdicts["error"] else "identical"), line, differences
+
+
+def check() -> ParityResult:
+    """`make parity`'s entry: `replay_parity` on ../shared/data/mcp-atlas (skipped without it or without Docker)."""
+    if not docker_answers():
+        return ParityResult("skipped", "no Docker engine answers `docker info`")
+    status, line, differences = replay_parity(shared_root() / "data" / "mcp-atlas")
+    return ParityResult(status, line, differences)  # type: ignore[arg-type]
