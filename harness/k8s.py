@@ -86,8 +86,11 @@ def helm_values(
 
     compose = config.model_dump(mode="json", exclude_none=True, by_alias=True)
     internet = _wants_internet(compose.get("services", {}), compose.get("networks") or {})
-    if compose.get("networks"):  # k8s names: lower case, `-` not `_` (the chart's schema)
-        compose["networks"] = {_k8s_name(n): v for n, v in compose["networks"].items()}
+    if compose.get("networks"):  # k8s names: lower case, `-` not `_` (the chart's schema); Docker labels dropped
+        compose["networks"] = {
+            _k8s_name(n): {k: v for k, v in (spec or {}).items() if k != "labels"}
+            for n, spec in compose["networks"].items()
+        }
     for service in compose.get("services", {}).values():
         if isinstance(service.get("networks"), list):
             service["networks"] = [_k8s_name(n) for n in service["networks"]]
