@@ -67,9 +67,10 @@ def test_stop_run_status_ends_the_run_and_resume_finishes_it(toy, status: int, b
     assert record["resumed"] and len(record["invocations"]) == 2 and record["stop_reason"] is None
 
 
-@pytest.mark.parametrize("status", [400, 404])
+@pytest.mark.parametrize("status", [400, 422])
 def test_an_error_that_is_not_retried_ends_the_sample_at_once(toy, status: int) -> None:
-    """The sample retry is for infrastructure errors: a 400 or 404 is sent once, not once per sample attempt."""
+    """The sample retry is for infrastructure errors: a 400 or 422 is sent once, not once per sample attempt (a 404
+    model-not-found stops the whole run, above)."""
     request = EvalRequest(model="deepseek-v4-pro", suites=["toy"], max_samples=1, run_id=f"refused-{status}")
     with FakeModelServer(responder=sum_solver(fail_after=1, status=status)) as server:
         request.base_url = server.openai_url
