@@ -45,8 +45,8 @@ def predictions(run_dir: Path) -> dict[str, dict]:
 def test_validate_gold_resolves_all_and_empty_none(docker_engine, results_dir, capsys) -> None:
     assert main(["validate", "swe_verified", "--display", "none"]) == 0
     out = capsys.readouterr().out
-    assert "oracle: 4/4 passed, 0 infrastructure errors; expected 4/4: OK" in out
-    assert "noop: 0/4 passed, 0 infrastructure errors; expected 0/4: OK" in out
+    assert "oracle: 4/4 passed, 0 infrastructure errors, 0 skipped; expected 4/4: OK" in out
+    assert "noop: 0/4 passed, 0 infrastructure errors, 0 skipped; expected 0/4: OK" in out
     for fixture in FIXTURES:
         assert fixture in out
 

@@ -36,8 +36,8 @@ def fixture_ids() -> list[str]:
 def test_validate_oracle_resolves_all_and_noop_none(docker_engine, results_dir, tmp_path, capsys) -> None:
     assert main(["validate", "swe_pro", "--display", "none"]) == 0
     out = capsys.readouterr().out
-    assert "oracle: 3/3 passed, 0 infrastructure errors; expected 3/3: OK" in out
-    assert "noop: 0/3 passed, 0 infrastructure errors; expected 0/3: OK" in out
+    assert "oracle: 3/3 passed, 0 infrastructure errors, 0 skipped; expected 3/3: OK" in out
+    assert "noop: 0/3 passed, 0 infrastructure errors, 0 skipped; expected 0/3: OK" in out
 
     gold_dir, empty_dir = sorted((results_dir / "runs").iterdir(), key=lambda p: "noop" in p.name)
     for sample in samples(gold_dir):
