@@ -562,3 +562,14 @@ def test_served_model_drift_is_marked_and_priced_at_the_served_model() -> None:
     columns = call_columns(calls, {}, pro, "deepseek-v4-pro", {}, at, drifted=drifted)
     assert columns["served_drift"] == "deepseek-flash=1"
     assert columns["cost_usd"] == pytest.approx(0.30 + 1.32)  # the Flash answer at Flash's peak rate
+
+
+def test_strict_verdicts_of_every_suite_share_one_type_and_write_to_parquet(tmp_path) -> None:
+    """SWE's resolved_strict is a bool, Terminal-Bench's reward_strict a float: an all-suite samples table once failed
+    to write its parquet file on the mix."""
+    from harness.results.tables import _strict
+
+    column = [_strict(v) for v in (True, False, 1.0, 0.0, None)]
+    assert column == [1.0, 0.0, 1.0, 0.0, None]
+    pd.DataFrame({"strict": column}).to_parquet(tmp_path / "samples.parquet", index=False)
+    assert pd.read_parquet(tmp_path / "samples.parquet")["strict"].tolist()[:4] == [1.0, 0.0, 1.0, 0.0]

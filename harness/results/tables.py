@@ -167,11 +167,17 @@ def _score_fields(row: pd.Series, scorers: list[str]) -> dict[str, Any]:
         return {
             "score": score,
             "passed": bool(passed) if passed is not None else score >= 1.0,
-            "strict": meta.get("strict"),
+            "strict": _strict(meta.get("strict")),
             "infra_error": meta.get("infra_error") or None,
             "score_metadata": json.dumps(meta, default=str) if meta else None,
         }
     return {"score": math.nan, "passed": None, "strict": None, "infra_error": None, "score_metadata": None}
+
+
+def _strict(value: Any) -> float | None:
+    """The strict verdict as one type for every suite: SWE's `resolved_strict` is a bool, Terminal-Bench's
+    `reward_strict` a reward; both become a float (1.0/0.0 for a bool), None when the suite has none."""
+    return None if value is None else float(value)
 
 
 def error_class(message: str | None) -> str | None:
