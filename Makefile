@@ -10,11 +10,12 @@ EPOCHS ?=
 DATA ?=
 ARGS ?=
 SCRIPT ?=
+AGENT ?=
 BASELINE ?=
 
 EVAL_FLAGS := --model $(MODEL) --suite $(SUITE) \
 	$(if $(LIMIT),--limit $(LIMIT)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(DATA),--data $(DATA)) \
-	$(if $(SCRIPT),--script $(SCRIPT))
+	$(if $(SCRIPT),--script $(SCRIPT)) $(if $(AGENT),--agent $(AGENT))
 
 .PHONY: setup doctor eval test lint images nightly bench parity clean-sandboxes
 

@@ -1,4 +1,5 @@
-"""Who acts in the sandbox: the scaffold (real or scripted model), the suite's oracle, or a no-op."""
+"""Who acts in the sandbox: the scaffold or another agent (`--agent`) driving the model, the suite's oracle, or a
+no-op."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool, ToolSource
 
+from harness.agent_registry import agent_solver_for, get_agent
 from harness.scaffold import scaffold_solver
 from harness.suite import AgentKind, TaskRequest
 
@@ -35,4 +37,9 @@ def agent_solver(
         return oracle
     if request.agent is AgentKind.NOOP:
         return noop()
+    agent = get_agent(request.agent_name)
+    if not agent.is_default:
+        return agent_solver_for(
+            agent, suite=suite, protocol=protocol, extra_tools=extra_tools, system_prompt=system_prompt
+        )
     return scaffold_solver(suite, protocol, extra_tools=extra_tools, system_prompt=system_prompt)

@@ -69,6 +69,7 @@ RESUMED_SETTINGS = {
     "cost_cap": "cost_cap_usd",
     "base_url": "base_url",
     "script": "script",
+    "agent": "agent",
 }
 """Command-line setting -> the manifest's `run` field it is restored from by `--resume` (unless given again)."""
 
@@ -83,6 +84,7 @@ def _restore(args: argparse.Namespace, recorded: dict[str, Any]) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.agent_registry import DEFAULT_AGENT
     from harness.paths import check_results_dir
     from harness.results import print_summary
     from harness.run import EvalRequest, recorded_run, run_eval, runs_dir
@@ -116,6 +118,7 @@ def cmd_eval(args: argparse.Namespace, extra: list[str]) -> int:
             sandbox=args.sandbox,
             image_map=args.image_map,
             runtime_class=args.runtime_class,
+            agent=args.agent or DEFAULT_AGENT,
         )
     )
     print_summary(outcome.run_dir)
@@ -247,6 +250,15 @@ def cmd_models(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_agents(args: argparse.Namespace, extra: list[str]) -> int:
+    import pandas as pd
+
+    from harness.agent_registry import agent_table
+
+    print(pd.DataFrame(agent_table()).to_string(index=False))
+    return 0
+
+
 def cmd_prices(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.cost import as_utc, price_table, rates_text
     from harness.models import choose, price_key, registry
@@ -317,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", help="model alias (`harness models`); default: oracle, or the resumed run's model")
     ev.add_argument(
         "--suite", help="suite name, comma-separated names, or all; default: all, or the resumed run's suites"
+    )
+    ev.add_argument(
+        "--agent",
+        help="the agent driving the model (`harness agents`); default: harness, the fixed scaffold, or the "
+        "resumed run's agent",
     )
     ev.add_argument("--limit", type=int, help="first N samples per suite")
     ev.add_argument(
@@ -424,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     su.set_defaults(func=cmd_suites)
     mo = sub.add_parser("models", help="list model aliases with provider, prices and key status")
     mo.set_defaults(func=cmd_models)
+    ag = sub.add_parser("agents", help="list the agents `--agent` takes, with version, package and suites")
+    ag.set_defaults(func=cmd_agents)
     pr = sub.add_parser("prices", help="the rates in force for a model (plan, peak/off-peak window, source, date)")
     pr.add_argument("alias", nargs="?", help="model alias or price key (default: every price key)")
     pr.add_argument("--at", help="UTC timestamp, e.g. 2026-12-02T08:00:00Z (default: now)")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import build_failures, exit_codes, images, leftovers, manifest
+from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_applies, get_agent
 from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
@@ -64,6 +65,8 @@ class EvalRequest:
     """With k8s: local image -> registry reference (`harness images push`); default results/image-map.json."""
     runtime_class: str | None = None
     """With k8s: the pods' runtimeClassName (the chart's default is gvisor)."""
+    agent: str = DEFAULT_AGENT
+    """The agent driving the model (`harness.agent_registry`): the fixed scaffold by default."""
 
 
 @dataclass
@@ -179,9 +182,17 @@ def recorded_run(run_id: str) -> Recorded:
     return Recorded(model, suites, options, run)
 
 
-def check_resumable(run_id: str, previous: dict[str, Any], alias: str, suites: list[str]) -> None:
-    """A resumed run continues with the model and suites it was started with; anything else would mix runs."""
+def check_resumable(
+    run_id: str, previous: dict[str, Any], alias: str, suites: list[str], agent: str = DEFAULT_AGENT
+) -> None:
+    """A resumed run continues with the model, suites and agent it was started with; anything else would mix
+    runs."""
     recorded_model, recorded_suites = _recorded(previous)
+    recorded_agent = (previous.get("run") or {}).get("agent") or DEFAULT_AGENT
+    if recorded_agent != agent:
+        raise HarnessError(
+            f"--resume {run_id}: the run is of agent {recorded_agent}, not {agent}; pass --agent {recorded_agent}"
+        )
     if recorded_model and recorded_model != alias:
         raise HarnessError(
             f"--resume {run_id}: the run is of model {recorded_model}, not {alias}; pass --model {recorded_model}"
@@ -205,6 +216,9 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     check_credentials(model)  # before any image or sandbox work
     plan = price_plan(model, req)
     suites = expand_suites(req.suites)
+    driver = get_agent(req.agent)
+    for name in suites:
+        check_applies(driver, name)  # before any image work
     recorded = recorded_run(str(req.run_id)) if req.resume else None
     options = suite_options(model, suites, req.options, recorded.options if recorded else None)
 
@@ -216,7 +230,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
         raise HarnessError(f"run directory {run_dir} exists; pass --resume {run_id} to continue it")
     previous = manifest.read(run_dir) if req.resume else {}
     if req.resume:
-        check_resumable(run_id, previous, model.alias, suites)
+        check_resumable(run_id, previous, model.alias, suites, driver.name)
 
     image_map = _image_map(req)  # before any image work: a k8s run needs the chart and the map
     image_specs = {name: get_suite(name).images(opts) for name, opts in options.items()}  # validates data
@@ -252,7 +266,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
                 "options": opts.model_dump(mode="json"),
                 "dataset": get_suite(name).dataset_info(opts.model_copy(update={"shard": None})),  # whole selection
                 "protocol": get_suite(name).protocol,
-                "scaffold_hash": get_suite(name).scaffold_hash(),
+                "scaffold_hash": agent_scaffold_hash(driver, name, get_suite(name).scaffold_hash()),
                 "budgets": budgets(name).model_dump(),
             }
             for name, opts in options.items()
@@ -264,6 +278,11 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "local": {ref: {"id": local[ref], "digest": images.registry_digest(ref)} for ref in local},
             **({"failed": {tag: message.splitlines()[0] for tag, message in failed.items()}} if failed else {}),
             **({"registry_map": image_map} if req.sandbox == "k8s" else {}),
+        },
+        "agent": {
+            **driver.provenance(),
+            "kind": driver.kind,
+            "package": driver.package and driver.package.model_dump(),
         },
         "policy": {"hash": rp.hash, **rp.model_dump()},
         "run": {
@@ -277,6 +296,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
             "price_plans": dict(req.price_plans),
             "shard": _shard(options),
             "sandbox": req.sandbox,
+            "agent": driver.name,
         },
         "resumed": bool(previous),
         "status": "running",
@@ -286,7 +306,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     tasks = []
     with leftovers.labelled(run_id):  # every container and network the run starts carries its run id
         for name, opts in options.items():
-            task = suite_task(suite=name, agent=model.agent.value, **_task_args(opts))
+            task = suite_task(suite=name, agent=model.agent.value, agent_name=driver.name, **_task_args(opts))
             task.metadata = {**(task.metadata or {}), "policy_hash": rp.hash}  # the scaffold hash is set by suite_task
             task.early_stopping = guard.early_stopping()  # the run guard decides whether a sample starts
             if req.sandbox == "k8s":

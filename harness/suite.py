@@ -77,6 +77,8 @@ class TaskRequest:
 
     options: SuiteOptions
     agent: AgentKind
+    agent_name: str = "harness"
+    """The agent that drives the model (`harness.agent_registry`; `harness` is the fixed scaffold)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The inspect task every suite runs through, registered so eval logs carry the suite, agent and options.
 
-The task's metadata carries the scaffold hash and the retry policy hash, so a log read on its own still says which
-scaffold and policy produced it, whether it was run by `harness eval` or `inspect eval`.
+The task's metadata carries the scaffold hash, the agent (name, version, config hash) and the retry policy hash, so
+a log read on its own still says which scaffold, agent and policy produced it, whether it was run by `harness eval`
+or `inspect eval`.
 `--shard K/N` is applied here to every suite's samples (`harness.shard`), whatever the suite did itself.
 """
 
@@ -12,27 +13,32 @@ from typing import Any
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
+from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_applies, get_agent
 from harness.errors import HarnessError
 from harness.policy import policy
 from harness.shard import parse as parse_shard
 from harness.suite import AgentKind, TaskRequest, get_suite, parse_options
 
 
-def build_suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
-    """`suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
+def build_suite_task(suite: str, agent: str = "model", agent_name: str = DEFAULT_AGENT, **options: Any) -> Task:
+    """`suite`'s task for `agent` (model, oracle or noop) driven by `agent_name` (`harness agents`; the fixed
+    scaffold by default), with the suite's validated options."""
     definition = get_suite(suite)
+    driver = get_agent(agent_name)
+    check_applies(driver, suite)
     parsed = parse_options(definition, options)
     # the whole selection, then this shard of it (a shard may hold none of a small selection: inspect refuses an
     # empty dataset, the run skips the task)
     built = definition.build_task(
-        TaskRequest(options=parsed.model_copy(update={"shard": None}), agent=AgentKind(agent))
+        TaskRequest(options=parsed.model_copy(update={"shard": None}), agent=AgentKind(agent), agent_name=driver.name)
     )
     if parsed.shard:
         wanted = parse_shard(parsed.shard)
         built.dataset = built.dataset.filter(lambda sample: wanted.holds(_sample_id(suite, sample)))
     built.metadata = {
         **(built.metadata or {}),
-        "scaffold_hash": definition.scaffold_hash(),
+        "scaffold_hash": agent_scaffold_hash(driver, suite, definition.scaffold_hash()),
+        **driver.provenance(),
         "policy_hash": policy().hash,
     }
     return built
@@ -45,6 +51,6 @@ def _sample_id(suite: str, sample: Sample) -> str | int:
 
 
 @task
-def suite_task(suite: str, agent: str = "model", **options: Any) -> Task:
-    """Build `suite`'s task for `agent` (model, oracle or noop) with the suite's validated options."""
-    return build_suite_task(suite, agent, **options)
+def suite_task(suite: str, agent: str = "model", agent_name: str = DEFAULT_AGENT, **options: Any) -> Task:
+    """Build `suite`'s task for `agent` (model, oracle or noop) driven by `agent_name`, with the suite's options."""
+    return build_suite_task(suite, agent, agent_name, **options)

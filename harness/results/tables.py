@@ -16,8 +16,10 @@
   `judge_cost_usd` (any other model the sample called, e.g. a grading judge);
 - time: `total_time`, `working_time` (seconds);
 - provenance: `scaffold_hash`, `policy_hash`, `dataset`, `dataset_revision`, `model` (alias),
-  `provider_model` (inspect's provider/model id), `agent`, `run_id` (the id in the manifest of the run directory
-  holding the log, so the shards of a merged run read as one run; else the log's), `log`.
+  `provider_model` (inspect's provider/model id), `agent` (model, oracle or noop), `agent_name`, `agent_version`
+  and `agent_config_hash` (the agent that drove the model, `--agent`), `route` (the alias's API route), `run_id`
+  (the id in the manifest of the run directory holding the log, so the shards of a merged run read as one run; else
+  the log's), `log`.
 A suite may add columns from its score metadata (`SuiteDef.attempt_columns`, e.g. Terminal-Bench's `trial_error`).
 
 `summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
@@ -39,6 +41,7 @@ import pandas as pd
 from inspect_ai.model import ModelUsage
 
 from harness import manifest
+from harness.agent_registry import DEFAULT_AGENT
 from harness.errors import HarnessError
 from harness.models import price_key, served_drift_check
 from harness.results.calls import Call, call_columns, read_calls
@@ -49,6 +52,10 @@ SAMPLE_COLUMNS = [
     *KEY,
     "provider_model",
     "agent",
+    "agent_name",
+    "agent_version",
+    "agent_config_hash",
+    "route",
     "score",
     "passed",
     "strict",
@@ -260,6 +267,8 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
         "model": alias or provider_model,
         "provider_model": provider_model,
         "agent": r.get("task_arg_agent"),
+        **_agent_columns(eval_meta, r),
+        "route": route_of(alias or provider_model),
         **fields,
         "limit": r.get("limit") if _present(r.get("limit")) else None,
         "error": error,
@@ -286,6 +295,23 @@ def _row(r: pd.Series, scorers: list[str], calls: dict[str, dict[tuple[str, int]
         "log": r["log"],
         "created": r.get("created"),
     }
+
+
+def _agent_columns(eval_meta: dict[str, Any], r: pd.Series) -> dict[str, Any]:
+    """The agent that drove the model (logs from before `--agent` were all the fixed scaffold's)."""
+    name = eval_meta.get("agent_name") or (
+        r.get("task_arg_agent_name") if _present(r.get("task_arg_agent_name")) else None
+    )
+    return {
+        "agent_name": name or DEFAULT_AGENT,
+        "agent_version": eval_meta.get("agent_version"),
+        "agent_config_hash": eval_meta.get("agent_config_hash"),
+    }
+
+
+def route_of(alias: str) -> str:
+    """The API route of a model alias: what follows `@` (`deepseek-v4-pro@anthropic`: anthropic), else `native`."""
+    return alias.split("@", 1)[1] if "@" in alias else "native"
 
 
 def _unreadable(log: str, ex: Exception) -> HarnessError:
