@@ -35,6 +35,23 @@ class Package(BaseModel):
     name: str
 
 
+class Install(BaseModel):
+    """How a bridge agent's CLI gets into sandbox images (harness.agent_images): one npm tarball, checked against
+    its registry integrity, of which `keep` (paths under `root`) goes to /opt/harness-agents/<agent>/."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tarball: str
+    integrity: str
+    root: str
+    keep: list[str]
+    binary: str
+    """The CLI, relative to the install directory; linked as /usr/local/bin/<command>."""
+    command: str
+    libc: Literal["glibc", "static"]
+    """`glibc`: the CLI runs on glibc images only (a musl image is refused at build time); `static`: on any."""
+
+
 class AgentDef(BaseModel):
     """One agent of `data/agents.toml`."""
 
@@ -51,6 +68,8 @@ class AgentDef(BaseModel):
     refused: dict[str, str] = {}
     budgets: list[Literal["turn_limit", "token_limit", "time_limit"]]
     config: dict[str, Any] = {}
+    install: Install | None = None
+    """Bridge agents: the CLI installed into the sandbox images."""
     source: str | None = None
     checked: str | None = None
 
@@ -95,6 +114,8 @@ def agents() -> dict[str, AgentDef]:
             out[name] = out[name].model_copy(update={"version": __version__})
         elif not out[name].version or out[name].module is None or out[name].package is None:
             raise HarnessError(f"{AGENTS_FILE}: [{name}] needs package, version and module")
+        elif out[name].kind == "bridge" and out[name].install is None:
+            raise HarnessError(f"{AGENTS_FILE}: [{name}] a bridge agent needs [{name}.install]")
     return out
 
 

@@ -2,7 +2,8 @@
 
 `inspect list tasks` shows them and `inspect eval harness/terminal_bench --model M` runs one: the suite's images
 are built or pulled first, and the task carries the retry policy's generate config and hash, as `harness eval`
-records them. Task args are `agent` (model, oracle or noop) and the suite's options (`-T data=sample -T limit=2`).
+records them. Task args are `agent` (model, oracle or noop), `agent_name` (who drives the model, `harness agents`)
+and the suite's options (`-T data=sample -T limit=2`).
 Importing this module also registers the `harness/<alias>` model API (`harness.provider`), so
 `--model harness/deepseek-v4-pro` runs an alias with the harness retry policy.
 """
@@ -19,12 +20,14 @@ from harness import provider  # noqa: F401  (registers the `harness/<alias>` mod
 
 def _task(suite: str, agent: str, options: dict[str, Any]) -> Task:
     from harness import images
+    from harness.agent_registry import DEFAULT_AGENT
     from harness.policy import policy
     from harness.suite import get_suite, parse_options
     from harness.tasks import build_suite_task
 
+    agent_name = options.pop("agent_name", DEFAULT_AGENT)  # -T agent_name=claude-code: `harness agents`
     images.prepare(get_suite(suite).images(parse_options(get_suite(suite), options)))
-    built = build_suite_task(suite, agent, **options)
+    built = build_suite_task(suite, agent, agent_name, **options)  # a bridge agent's images after the suite's
     rp = policy()
     built.config = GenerateConfig(**rp.generate_config()).merge(built.config)
     built.metadata = {**(built.metadata or {}), "policy_hash": rp.hash}

@@ -317,6 +317,10 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
                 print(f"[shard] {name}: no samples in shard {opts.shard}; the other shards have them", file=sys.stderr)
                 continue
             tasks.append(task)
+    if driver.kind == "bridge":  # the images with the agent's CLI, built while the tasks were built
+        record["images"]["agent"] = {task.name: (task.metadata or {}).get("agent_images") for task in tasks}
+        record["agent"]["cli_version"] = next((i["cli_version"] for i in record["images"]["agent"].values() if i), None)
+        manifest.write(run_dir, record)
     display = req.display or os.environ.get("INSPECT_DISPLAY") or ("rich" if sys.stdout.isatty() else "plain")
     interrupted, crashed = False, True
     logs: list[Any] = []

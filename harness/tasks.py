@@ -1,8 +1,8 @@
 """The inspect task every suite runs through, registered so eval logs carry the suite, agent and options.
 
-The task's metadata carries the scaffold hash, the agent (name, version, config hash) and the retry policy hash, so
-a log read on its own still says which scaffold, agent and policy produced it, whether it was run by `harness eval`
-or `inspect eval`.
+The task's metadata carries the scaffold hash, the agent (name, version, config hash; for a bridge agent the images
+with its CLI, `harness.agent_images`) and the retry policy hash, so a log read on its own still says which
+scaffold, agent and policy produced it, whether it was run by `harness eval` or `inspect eval`.
 `--shard K/N` is applied here to every suite's samples (`harness.shard`), whatever the suite did itself.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
+from harness import agent_images
 from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_applies, get_agent
 from harness.errors import HarnessError
 from harness.policy import policy
@@ -41,6 +42,8 @@ def build_suite_task(suite: str, agent: str = "model", agent_name: str = DEFAULT
         **driver.provenance(),
         "policy_hash": policy().hash,
     }
+    if driver.kind == "bridge" and AgentKind(agent) is AgentKind.MODEL:  # the CLI in every sandbox it acts in
+        built.metadata["agent_images"] = agent_images.install(built, driver)
     return built
 
 
