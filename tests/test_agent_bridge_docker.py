@@ -42,7 +42,6 @@ LEAK_CHECK = (
     'grep -rshI -e "$pattern" /root /home /tmp /etc /app /testbed /var/tmp; } 2>/dev/null | grep -c -e "$pattern"); '
     "echo KEYS_FOUND=$n"
 )
-MAKE_ARGS = ["SUITE=terminal_bench"]
 HELLO = "echo 'Hello, world!' > /app/hello.txt"
 CALC = "/testbed/calc/ops.py"
 CODEX_PATCH = (
@@ -185,8 +184,16 @@ def test_make_eval_with_claude_code_against_a_fake_endpoint(docker_engine, tmp_p
         args = f"--base-url {server.openai_url} --task-names hello-file --data sample"
         done = subprocess.run(
             # `-o`: the venv running these tests is the one to use
-            ["make", "-o", ".venv/bin/harness", "eval", "MODEL=deepseek-v4-pro", "AGENT=claude-code", *MAKE_ARGS]
-            + [f"ARGS={args}"],
+            [
+                "make",
+                "-o",
+                ".venv/bin/harness",
+                "eval",
+                "MODEL=deepseek-v4-pro",
+                "AGENT=claude-code",
+                "SUITE=terminal_bench",
+                f"ARGS={args}",
+            ],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
