@@ -169,7 +169,9 @@ def test_time_limit_stops_the_agent_phase(docker_engine, results_dir, monkeypatc
     assert sample.metadata["agent_timed_out"] and sample.metadata["agent_seconds"] < 40
     meta = sample.scores["verifier"].metadata
     assert meta["trial_error"] == "AgentTimeoutError" and sample.scores["verifier"].value == 0.0
-    assert any("claude" in p or "sleep" in p for p in meta["killed_processes"])  # nothing survives into grading
+    # the CLI was cancelled with the phase; the bridge's proxy is swept before the verifier runs
+    killed = meta["killed_processes"]
+    assert any("model_proxy" in p for p in killed) and not any("claude" in p or "sleep" in p for p in killed)
 
 
 def test_make_eval_with_claude_code_against_a_fake_endpoint(docker_engine, tmp_path) -> None:
