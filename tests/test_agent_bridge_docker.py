@@ -207,3 +207,31 @@ def test_make_eval_with_claude_code_against_a_fake_endpoint(docker_engine, tmp_p
     [row] = pd.read_csv(run_dir / "samples.csv").to_dict("records")
     assert (row["task"], row["score"], row["agent_name"]) == ("hello-file", 1.0, "claude-code")
     assert row["model_calls"] == len(episodes.served)
+
+
+@pytest.mark.parametrize("agent", ["claude-code", "codex-cli"])
+def test_bridge_agent_uses_the_task_mcp_servers(agent, docker_engine, results_dir, monkeypatch) -> None:
+    """MCP-Atlas: the sample's MCP tools reach the CLI through the bridge; its commit shows in the sandbox."""
+    calls = [
+        ("git_git_add", {"repo_path": "/data/repos/garden", "files": ["TODO.md"]}),
+        ("git_git_commit", {"repo_path": "/data/repos/garden", "message": "Add TODO list"}),
+    ]
+    offered: list[list[str]] = []
+
+    def responder(request: Request) -> Reply:
+        usage = deepseek_usage(1_000, 20)
+        names = [t["function"]["name"] for t in request.body.get("tools") or []]
+        turn = sum(1 for m in request.body["messages"] if m["role"] == "assistant")
+        if not names or "garden" not in json.dumps(request.body["messages"]):
+            return Reply(chat_completion("ok", usage=usage))
+        offered.append(names)
+        if turn >= len(calls):
+            return Reply(chat_completion("committed", usage=usage))
+        tool, arguments = calls[turn]
+        name = next(n for n in names if n.endswith(tool))  # the bridge's MCP server prefixes the task's tool names
+        return Reply(chat_completion(tool_calls=[tool_call(name, arguments)], usage=usage))
+
+    outcome = evaluate(agent, monkeypatch, responder, suites=["mcp_atlas"], task_ids="offline-git-commit-todo")
+    [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
+    assert (row["score"], row["errored"]) == (1.0, False), row
+    assert any(name.endswith("git_git_commit") for name in offered[0])
