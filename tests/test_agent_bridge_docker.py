@@ -169,9 +169,8 @@ def test_time_limit_stops_the_agent_phase(docker_engine, results_dir, monkeypatc
     assert sample.metadata["agent_timed_out"] and sample.metadata["agent_seconds"] < 40
     meta = sample.scores["verifier"].metadata
     assert meta["trial_error"] == "AgentTimeoutError" and sample.scores["verifier"].value == 0.0
-    # the CLI was cancelled with the phase; the bridge's proxy is swept before the verifier runs
-    killed = meta["killed_processes"]
-    assert any("model_proxy" in p for p in killed) and not any("claude" in p or "sleep" in p for p in killed)
+    # what the cancelled phase left running (the bridge's tools, at times the CLI) is swept before the verifier
+    assert any("inspect-sandbox-tools" in p for p in meta["killed_processes"])
 
 
 def test_make_eval_with_claude_code_against_a_fake_endpoint(docker_engine, tmp_path) -> None:
@@ -235,3 +234,30 @@ def test_bridge_agent_uses_the_task_mcp_servers(agent, docker_engine, results_di
     [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
     assert (row["score"], row["errored"]) == (1.0, False), row
     assert any(name.endswith("git_git_commit") for name in offered[0])
+
+
+@pytest.mark.parametrize(
+    ("agent", "limit", "value"), [("claude-code", "turn_limit", 3), ("codex-cli", "token_limit", 5_000)]
+)
+def test_turn_and_token_limits_count_the_bridged_calls(agent, limit, value, docker_engine, results_dir, monkeypatch):
+    """inspect's sample limits count every call the CLI makes through the bridge: a model that never stops is cut
+    at the suite's turn or token budget (here made small), and the sample is still scored."""
+    from suites.terminal_bench import task as tb_task
+
+    def endless(request: Request) -> Reply:
+        usage = deepseek_usage(1_000, 20)
+        names = [t["function"]["name"] for t in request.body.get("tools") or []]
+        if not names:
+            return Reply(chat_completion("ok", usage=usage))
+        call = (
+            ("Bash", {"command": "true", "description": "again"})
+            if "Bash" in names
+            else ("exec_command", {"cmd": "true"})
+        )
+        return Reply(chat_completion(tool_calls=[tool_call(*call)], usage=usage))
+
+    monkeypatch.setattr(tb_task, "task_limits", lambda suite: {limit: value})
+    outcome = evaluate(agent, monkeypatch, endless, task_names="hello-file")
+    [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
+    assert row["limit"] == limit.removesuffix("_limit") and row["score"] == 0.0 and not row["errored"]
+    assert row["model_calls"] == (value if limit == "turn_limit" else 5)  # 1,020 tokens a call: the 5th crosses
