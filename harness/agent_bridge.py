@@ -7,7 +7,7 @@ retry policy, the run guard, tokens, cache reads and cost are the fixed scaffold
 sandbox is the sandbox's only way out, and no API key enters it (the CLI holds a dummy one).
 
 Budgets: the suite's inspect sample limits (time, tokens, turns = model calls, including the CLI's own side calls)
-bind the agent phase; neither CLI has its own turn limit in headless mode. Web search is off: inspect's bridge
+bind the agent phase; the CLIs run without a turn limit of their own. Web search is off: inspect's bridge
 would run it on the host, a way around the sandbox's network setting.
 """
 

@@ -260,4 +260,5 @@ def test_turn_and_token_limits_count_the_bridged_calls(agent, limit, value, dock
     outcome = evaluate(agent, monkeypatch, endless, task_names="hello-file")
     [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
     assert row["limit"] == limit.removesuffix("_limit") and row["score"] == 0.0 and not row["errored"]
-    assert row["model_calls"] == (value if limit == "turn_limit" else 5)  # 1,020 tokens a call: the 5th crosses
+    # the call that crosses the limit is the last: the 4th of 3 turns, the 5th of 1,020 tokens each
+    assert row["model_calls"] == (value + 1 if limit == "turn_limit" else 5)
