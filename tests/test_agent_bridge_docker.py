@@ -20,7 +20,18 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from fakes import FakeModelServer, Reply, Request, chat_completion, deepseek_usage, tool_call
+from fakes import (
+    FakeModelServer,
+    Reply,
+    Request,
+    anthropic_message,
+    anthropic_usage,
+    chat_completion,
+    deepseek_usage,
+    text_block,
+    tool_call,
+    tool_use_block,
+)
 from fakes.policy import fast_policy
 from inspect_ai.log import read_eval_log
 
@@ -97,17 +108,23 @@ def samples(run_dir: Path) -> dict[str, Any]:
     return {str(s.id): s for f in (run_dir / "logs").glob("*.eval") for s in read_eval_log(str(f)).samples or []}
 
 
-def evaluate(agent: str, monkeypatch: pytest.MonkeyPatch, responder: Callable[[Request], Reply], **options: Any):
+def evaluate(
+    agent: str,
+    monkeypatch: pytest.MonkeyPatch,
+    responder: Callable[[Request], Reply],
+    model: str = "deepseek-v4-pro",
+    **options: Any,
+):
     monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
     monkeypatch.setattr(run, "policy", lambda: fast_policy())
     suites = options.pop("suites", ["terminal_bench"])
     with FakeModelServer(responder=responder) as server:
         return run_eval(
             EvalRequest(
-                model="deepseek-v4-pro",
+                model=model,
                 suites=suites,
                 options={"data": "sample", **options},
-                base_url=server.openai_url,
+                base_url=server.anthropic_url if model.endswith("@anthropic") else server.openai_url,
                 agent=agent,
             )
         )
@@ -262,3 +279,27 @@ def test_turn_and_token_limits_count_the_bridged_calls(agent, limit, value, dock
     assert row["limit"] == limit.removesuffix("_limit") and row["score"] == 0.0 and not row["errored"]
     # the call that crosses the limit is the last: the 4th of 3 turns, the 5th of 1,020 tokens each
     assert row["model_calls"] == (value + 1 if limit == "turn_limit" else 5)
+
+
+def test_claude_code_on_deepseeks_anthropic_route(docker_engine, results_dir, monkeypatch) -> None:
+    """deepseek-v4-pro@anthropic, the endpoint DeepSeek offers for Claude Code: the bridged calls reach the fake as
+    Anthropic messages, with Claude Code's own tools."""
+    served: list[dict[str, Any]] = []
+
+    def responder(request: Request) -> Reply:
+        assert request.dialect == "anthropic"
+        turn = sum(1 for m in request.body["messages"] if m["role"] == "assistant")
+        usage = anthropic_usage(800, 40, cache_read=1_200 * turn)
+        served.append(usage)
+        names = [t["name"] for t in request.body.get("tools") or []]
+        if "Bash" not in names or turn > 0:
+            return Reply(anthropic_message(text_block("Done."), usage=usage))
+        return Reply(anthropic_message(tool_use_block("Bash", {"command": HELLO, "description": "write"}), usage=usage))
+
+    outcome = evaluate(
+        "claude-code", monkeypatch, responder, model="deepseek-v4-pro@anthropic", task_names="hello-file"
+    )
+    [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
+    assert (row["score"], row["route"], row["agent_name"]) == (1.0, "anthropic", "claude-code")
+    assert row["model_calls"] == len(served) and row["input_tokens"] == 800 * len(served)
+    assert row["cache_read_tokens"] == sum(u["cache_read_input_tokens"] for u in served)
