@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import anyio
-from anyio.from_thread import BlockingPortal
 from inspect_ai.model import Model, get_model
 from inspect_ai.solver import Generate, Solver, TaskState
 from inspect_ai.solver import solver as inspect_solver
@@ -162,19 +160,9 @@ def mini_swe_agent(suite: str, config: dict[str, Any]) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if setup.submits_patch:
             state.store.set(SUBMITTED_PATCH, "")  # nothing submitted (yet): an empty patch, as on the leaderboard
-        task = setup.task(state)
-        from harness.mini_swe import LoopCalls  # imports mini-swe-agent, once its pin is checked
+        from harness.mini_swe import in_worker_thread  # imports mini-swe-agent, once its pin is checked
 
-        async with BlockingPortal() as portal:
-            calls = LoopCalls(portal)
-            try:
-                info = await anyio.to_thread.run_sync(
-                    partial(_run, config, get_model(), calls, task),
-                    abandon_on_cancel=True,  # a time limit returns at once; `calls.stop()` ends the thread
-                    limiter=anyio.CapacityLimiter(1),  # not the shared pool: a long agent must not starve inspect
-                )
-            finally:
-                calls.stop()
+        info = await in_worker_thread(partial(_run, config, get_model(), setup.task(state)))
         state.store.set(MINI_STATE, info)
         if info["exit_status"] == "Submitted" and setup.submits_patch:
             state.store.set(SUBMITTED_PATCH, info["submission"])
@@ -188,7 +176,7 @@ def mini_swe_agent(suite: str, config: dict[str, Any]) -> Solver:
     return solve
 
 
-def _run(config: dict[str, Any], model: Model, calls: LoopCalls, task: str) -> dict[str, Any]:
+def _run(config: dict[str, Any], model: Model, task: str, calls: LoopCalls) -> dict[str, Any]:
     """Run mini's DefaultAgent (in the worker thread): its exit status, submission and model calls."""
     from minisweagent.agents.default import DefaultAgent
 

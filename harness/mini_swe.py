@@ -1,7 +1,7 @@
 """mini-swe-agent's Environment and Model on inspect: the sample's sandbox and the sample's model.
 
-mini's `DefaultAgent` is synchronous and runs in a worker thread (harness.agent_mini_swe); what it calls here runs
-on the sample's event loop through `LoopCalls`, so commands go to the sample's sandbox and model calls through
+mini's `DefaultAgent` is synchronous and runs in a worker thread (`in_worker_thread`); what it calls here runs on
+the sample's event loop through `LoopCalls`, so commands go to the sample's sandbox and model calls through
 inspect's model for the sample (`harness/<alias>`: retry policy, guard, token and cost accounting, transcript).
 
 - `SandboxEnvironment` is mini's `DockerEnvironment` with `docker exec` replaced by `sandbox().exec`: the same
@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from typing import Any, TypeVar
 os.environ.setdefault("MSWEA_SILENT_STARTUP", "1")
 os.environ.setdefault("MSWEA_GLOBAL_CONFIG_DIR", str(Path(tempfile.gettempdir()) / "harness-mini-swe-agent"))
 
+import anyio
 from anyio.from_thread import BlockingPortal
 from inspect_ai.model import (
     ChatMessage,
@@ -87,6 +89,27 @@ class LoopCalls:
 
     def stop(self) -> None:
         self._stopped.set()
+
+
+async def in_worker_thread(run: Callable[[LoopCalls], T]) -> T:
+    """`run(calls)` in a worker thread of its own, its `calls` on this event loop, in this task's context (the
+    sample's sandbox, transcript, usage and limits). When this task is cancelled (a time limit), the call in flight
+    is cancelled with it and the thread's next call raises `AgentStopped`."""
+    try:
+        async with BlockingPortal() as portal:  # its calls run in this task's cancel scope
+            calls = LoopCalls(portal)
+            try:
+                return await anyio.to_thread.run_sync(
+                    partial(run, calls),
+                    abandon_on_cancel=True,  # cancelled: return at once, `calls.stop()` ends the thread
+                    limiter=anyio.CapacityLimiter(1),  # not inspect's shared pool, which a long agent would hold
+                )
+            finally:
+                calls.stop()
+    except BaseExceptionGroup as group:  # the portal's task group wraps what its body raised (e.g. a token limit)
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
 
 
 class SandboxEnvironmentConfig(BaseModel):

@@ -13,7 +13,7 @@ from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageTool, ModelOutput, get_model
 from inspect_ai.tool import ToolCall
-from inspect_ai.util import ExecResult
+from inspect_ai.util import ExecResult, LimitExceededError
 from minisweagent.exceptions import FormatError, Submitted
 
 from harness import agent_mini_swe
@@ -143,6 +143,7 @@ def test_time_limit_stops_the_agent_thread(monkeypatch, tmp_path) -> None:
         return ExecResult(True, 0, "", "")
 
     class Model:
+        name = "stub"
         calls = 0
 
         async def generate(self, *args: Any, **kwargs: Any) -> ModelOutput:
@@ -164,3 +165,18 @@ def test_time_limit_stops_the_agent_thread(monkeypatch, tmp_path) -> None:
     (sample,) = log.samples or []
     assert sample.limit is not None and sample.limit.type == "time" and sample.error is None
     assert Model.calls == 1
+
+
+def test_a_token_limit_in_a_model_call_ends_the_sample_as_a_limit(monkeypatch, tmp_path) -> None:
+    class Model:
+        name = "stub"
+
+        async def generate(self, *args: Any, **kwargs: Any) -> ModelOutput:
+            raise LimitExceededError("token", value=11, limit=10)
+
+    monkeypatch.setattr(agent_mini_swe, "get_model", Model)
+    config = agent_mini_swe.mini_config(get_agent("mini-swe-agent"), "terminal_bench")
+    task = Task(dataset=[Sample(input="x")], solver=agent_mini_swe.mini_swe_agent("terminal_bench", config))
+    (log,) = eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
+    (sample,) = log.samples or []
+    assert sample.limit is not None and sample.limit.type == "token" and sample.error is None
