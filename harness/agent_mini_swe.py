@@ -149,6 +149,8 @@ def solver(
 ) -> Solver:
     """The registry's entry point (harness.agent_registry.agent_solver_for)."""
     check_installed(agent)
+    if extra_tools:
+        raise HarnessError(f"--agent {agent.name}: suite {suite} gives the agent tools; mini-swe-agent has only bash")
     return mini_swe_agent(suite=suite, config=mini_config(agent, suite))
 
 
