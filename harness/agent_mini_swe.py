@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from inspect_ai.log import transcript
 from inspect_ai.model import Model, get_model
 from inspect_ai.solver import Generate, Solver, TaskState
 from inspect_ai.solver import solver as inspect_solver
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from harness.mini_swe import LoopCalls
 
 MINI_STATE = "harness:mini_swe_agent"
-"""Sample store key: mini's exit status, submission and call count."""
+"""Sample store key: mini's exit status, submission and model-call count (its messages become the sample's)."""
 
 
 class MiniSettings(BaseModel):
@@ -160,12 +161,14 @@ def mini_swe_agent(suite: str, config: dict[str, Any]) -> Solver:
     setup = SUITES[suite]
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        from harness.mini_swe import in_worker_thread, to_inspect  # imports mini-swe-agent, its pin checked
+
         if setup.submits_patch:
             state.store.set(SUBMITTED_PATCH, "")  # nothing submitted (yet): an empty patch, as on the leaderboard
-        from harness.mini_swe import in_worker_thread  # imports mini-swe-agent, once its pin is checked
-
         info = await in_worker_thread(partial(_run, config, get_model(), setup.task(state)))
+        state.messages = to_inspect([m for m in info.pop("messages") if m["role"] != "exit"])  # the log's view
         state.store.set(MINI_STATE, info)
+        transcript().info(f"mini-swe-agent: {info['exit_status']} after {info['n_calls']} model calls")
         if info["exit_status"] == "Submitted" and setup.submits_patch:
             state.store.set(SUBMITTED_PATCH, info["submission"])
         if info["exit_status"] == "LimitsExceeded":
@@ -190,4 +193,9 @@ def _run(config: dict[str, Any], model: Model, task: str, calls: LoopCalls) -> d
         **config["agent"],
     )
     info = agent.run(task)
-    return {"exit_status": info.get("exit_status"), "submission": info.get("submission", ""), "n_calls": agent.n_calls}
+    return {
+        "exit_status": info.get("exit_status"),
+        "submission": info.get("submission", ""),
+        "n_calls": agent.n_calls,
+        "messages": agent.messages,
+    }
