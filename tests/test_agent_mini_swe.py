@@ -125,6 +125,15 @@ def test_installed_version_must_be_the_pin(monkeypatch) -> None:
     )
 
 
+def test_the_agents_extra_installs_the_pinned_version() -> None:
+    import tomllib
+    from pathlib import Path
+
+    agent = get_agent("mini-swe-agent")
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert f"mini-swe-agent=={agent.version}" in pyproject["project"]["optional-dependencies"]["agents"]
+
+
 def test_time_limit_stops_the_agent_thread(monkeypatch, tmp_path) -> None:
     ended = threading.Event()
     seconds: list[float] = []
