@@ -45,9 +45,8 @@ def cmd_claims(args: argparse.Namespace, extra: list[str]) -> int:
     registry = load_registry(args.claims or CLAIMS_FILE)
     df = _load(args.run_dirs)
     print(format_claims(check(df, registry, args.gap, allow_served_drift=args.allow_served_drift), args.gap))
-    if not args.allow_served_drift:
-        for line in refused(df, registry):
-            print(f"\n{line}")
+    for line in refused(df, registry, args.allow_served_drift):
+        print(f"\n{line}")
     missing = unclaimed(df, registry)
     if missing:
         print("\nNo published claim for: " + ", ".join(f"{s} / {m}" for s, m in missing))
