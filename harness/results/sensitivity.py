@@ -22,18 +22,9 @@ from harness.results.compare import Comparison, compare_frames, pair
 from harness.results.tables import family_of, summary
 
 NATIVE = "native"
+FROM_SUMMARY = ["suite", "family", "agent_name", "route", "model", "n", "tasks", "epochs", "score", "ci_low", "ci_high"]
 SENSITIVITY_COLUMNS = [
-    "suite",
-    "family",
-    "agent_name",
-    "route",
-    "model",
-    "n",
-    "tasks",
-    "epochs",
-    "score",
-    "ci_low",
-    "ci_high",
+    *FROM_SUMMARY,
     "reference",
     "diff",
     "diff_low",
@@ -68,7 +59,8 @@ def sensitivity(df: pd.DataFrame) -> pd.DataFrame:
     for (suite, _), group in table.groupby(["suite", "family"], sort=True):
         if len(group) < 2:
             continue
-        group = group.iloc[sorted(range(len(group)), key=lambda i: order(*group.iloc[i][["agent_name", "route"]]))]
+        keys = [order(agent, route) for agent, route in zip(group["agent_name"], group["route"], strict=True)]
+        group = group.iloc[sorted(range(len(group)), key=keys.__getitem__)]
         ref = group.iloc[0]
         ref_attempts = _attempts(df, suite, ref["model"], ref["agent_name"])
         spread = float(group["score"].max() - group["score"].min())
@@ -76,8 +68,7 @@ def sensitivity(df: pd.DataFrame) -> pd.DataFrame:
             c = None if i == 0 else _paired(ref_attempts, _attempts(df, suite, m["model"], m["agent_name"]))
             rows.append(
                 {
-                    **{k: m[k] for k in ("suite", "family", "agent_name", "route", "model", "n", "tasks", "epochs")},
-                    **{k: m[k] for k in ("score", "ci_low", "ci_high")},
+                    **{k: m[k] for k in FROM_SUMMARY},
                     "reference": f"{ref['agent_name']} / {ref['route']}",
                     "diff": c.diff.estimate if c else math.nan,
                     "diff_low": c.diff.low if c else math.nan,
