@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import manifest
+from harness.agent_registry import DEFAULT_AGENT
 from harness.errors import HarnessError
 from harness.shard import parse as parse_shard
 
@@ -52,6 +53,7 @@ def identity(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "model": {k: model.get(k) for k in MODEL_KEYS} | {"price_plan": model.get("price_plan")},
         "agent": model.get("kind"),
+        "agent name": (record.get("agent") or {}).get("agent_name") or DEFAULT_AGENT,  # older runs: the scaffold
         "suites": sorted(suites),
         "scaffold hash": {name: info.get("scaffold_hash") for name, info in suites.items()},
         "policy hash": (record.get("policy") or {}).get("hash"),

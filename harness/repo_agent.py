@@ -1,4 +1,5 @@
-"""The agent phase of the repository suites: prune the repository's future, then run the agent under its budget.
+"""The agent phase of the repository suites: prune the repository's future, then run the agent under its budget;
+after it, the patch that is graded.
 
 The scaffold's wall-clock budget (`time_limit` in harness/data/scaffold.toml) bounds the agent phase only; the
 evaluation phase has its own timeout. (A task-level time limit would also cap scoring at half the budget, cutting
@@ -10,12 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import sandbox, time_limit
+from inspect_ai.util import SandboxEnvironment, sandbox, time_limit
 
-from harness.repo import prune_history
+from harness.repo import PatchResult, collect_patch, prune_history
 
 REPO_STATE = "harness:repo"
 """Key of the prune step's RepoState (as a dict) in the sample store."""
+SUBMITTED_PATCH = "harness:submitted_patch"
+"""Sample store key: the patch an agent submitted by its own protocol (mini-swe-agent's, as on SWE-bench's bash-only
+leaderboard), empty when it submitted none. When set, it is what is graded instead of the working tree's diff."""
 GOLD_FILE = "/tmp/harness_gold.patch"
 # the gold patch arrives on stdin and is removed once applied
 APPLY_GOLD = """
@@ -68,3 +72,14 @@ def within_budget(agent: Solver, seconds: int | None) -> Solver:
             return await agent(state, generate)
 
     return solve
+
+
+async def graded_patch(
+    state: TaskState, box: SandboxEnvironment, workdir: str, diff_base: str, junk: list[str]
+) -> tuple[PatchResult, bool]:
+    """The patch to grade and whether the agent submitted it: its submission if it has one (graded as submitted,
+    as its leaderboard does), else the working tree's `git diff <diff_base>` (`collect_patch`)."""
+    submitted: str | None = state.store.get(SUBMITTED_PATCH)
+    if submitted is not None:
+        return PatchResult(submitted, []), True
+    return await collect_patch(box, workdir, diff_base, junk), False

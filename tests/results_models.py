@@ -11,6 +11,10 @@ so preparing the verifier fails and records an infrastructure error, `AddTestsDi
 | deepseek-v4-pro   | passes (2 turns)    | passes (2 turns)                          |
 | gpt-5.4           | breaks the verifier | fails (submits)                           |
 | claude-opus-4-6   | passes (2 turns)    | passes (2 turns)                          |
+
+A fifth, `deepseek-v4-pro@anthropic` (`ROUTE_SCRIPTS`, priced as deepseek-v4-pro), is the same model family on
+another route for the scaffold-sensitivity table: it passes hello-file as deepseek-v4-pro does and gives up on
+sum-numbers.
 """
 
 from __future__ import annotations
@@ -95,6 +99,13 @@ PASSES = {
     "claude-opus-4-6": {"hello-file": 1.0, "sum-numbers": 1.0},
 }
 INFRA_ERRORS = {("gpt-5.4", "hello-file"): "AddTestsDirError"}
+ROUTE = "deepseek-v4-pro@anthropic"
+ROUTE_SCRIPTS: dict[str, dict[str, list[dict[str, Any]]]] = {
+    ROUTE: {
+        "hello-file": [_bash(HELLO, PRO_TURNS[0]), _submit(PRO_TURNS[1])],
+        "sum-numbers": [_submit(PRO_TURNS[1], "I could not do it")],
+    }
+}
 
 
 def expected_costs(at: datetime) -> dict[str, dict[str, float]]:
@@ -124,14 +135,15 @@ def register_pseudo_models(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness import models
 
     entries = dict(models.registry())
-    for alias in SCRIPTS:
-        entries[alias] = {"kind": "scripted", "description": f"test pseudo-model priced as {alias}"}
+    for alias in {**SCRIPTS, **ROUTE_SCRIPTS}:
+        prices = models.price_key(alias)
+        entries[alias] = {"kind": "scripted", "description": f"test pseudo-model priced as {prices}", "prices": prices}
     monkeypatch.setattr(models, "registry", lambda: entries)
 
 
 def write_script(alias: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_with_fallback(SCRIPTS[alias]), indent=1))
+    path.write_text(json.dumps(_with_fallback({**SCRIPTS, **ROUTE_SCRIPTS}[alias]), indent=1))
     return path
 
 

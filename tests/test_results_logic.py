@@ -308,8 +308,8 @@ def test_report_pareto_and_notes(tmp_path: Path) -> None:
     text, written = report.write_report(df, tmp_path)
     assert [p.name for p in written] == ["report.md", "pareto.png"]
     assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| cheap | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | $2.00 | $2.00 |" in flat(text)
-    assert "| waste | 0.0 [0.0, 65.8] | n/a (n=0) | 2 (2 tasks x 1) | 2 | $18.00 | n/a |" in flat(text)
+    assert "| cheap | harness | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | $2.00 | $2.00 |" in flat(text)
+    assert "| waste | harness | 0.0 [0.0, 65.8] | n/a (n=0) | 2 (2 tasks x 1) | 2 | $18.00 | n/a |" in flat(text)
     assert "terminal_bench / mixed: rows come from 2 different scaffold versions" in text
     assert "terminal_bench / waste: 2 attempt(s) failed for reasons other than the model (sandbox_died x2)" in text
 
@@ -577,3 +577,156 @@ def test_strict_verdicts_of_every_suite_share_one_type_and_write_to_parquet(tmp_
     assert column == [1.0, 0.0, 1.0, 0.0, None]
     pd.DataFrame({"strict": column}).to_parquet(tmp_path / "samples.parquet", index=False)
     assert pd.read_parquet(tmp_path / "samples.parquet")["strict"].tolist()[:4] == [1.0, 0.0, 1.0, 0.0]
+
+
+# --- agents: never pooled; the scaffold-sensitivity table ---
+
+MINI, CLAUDE = "mini-swe-agent", "claude-code"
+
+
+def agents_frame() -> pd.DataFrame:
+    """Model m on 10 tasks under the fixed scaffold (8 pass), via its Anthropic route (8 pass, 2 of them other tasks)
+    and under mini-swe-agent on the first 8 tasks (2 pass); model x under two non-default agents; model solo once."""
+    return frame(
+        binary("m", [1] * 8 + [0] * 2, run_id="r1", scaffold_hash="s-harness")
+        + binary("m@anthropic", [1] * 6 + [0] * 2 + [1] * 2, run_id="r2", route="anthropic", scaffold_hash="s-harness")
+        + binary("m", [1] * 2 + [0] * 6, run_id="r3", agent_name=MINI, scaffold_hash="s-mini")
+        + binary("x", [1, 1], run_id="r4", agent_name=MINI, scaffold_hash="s-mini")
+        + binary("x", [1, 0], run_id="r5", agent_name=CLAUDE, scaffold_hash="s-claude")
+        + binary("solo", [1], run_id="r6")
+    )
+
+
+def test_summary_and_the_console_table_keep_agents_apart() -> None:
+    from harness.results.tables import format_summary
+
+    table = summary(agents_frame()).set_index(["model", "agent_name"])
+    assert list(table.index) == [
+        ("m", "harness"),
+        ("m", MINI),
+        ("m@anthropic", "harness"),
+        ("solo", "harness"),
+        ("x", CLAUDE),
+        ("x", MINI),
+    ]
+    assert (table.at[("m", "harness"), "score"], table.at[("m", MINI), "score"]) == (0.8, 0.25)
+    assert (table.at[("m", "harness"), "n"], table.at[("m", MINI), "n"]) == (10, 8)
+    assert table.at[("m@anthropic", "harness"), "route"] == "anthropic" and table.at[("m", MINI), "route"] == "native"
+    text = flat(format_summary(summary(agents_frame())))
+    assert "| terminal_bench | m | harness | 10 | 0.800 | [0.490, 0.943] |" in text  # Wilson 8/10
+    assert "| terminal_bench | m | mini-swe-agent | 8 | 0.250 | [0.071, 0.591] |" in text  # Wilson 2/8
+
+
+def test_sensitivity_table_pairs_each_agent_and_route_with_the_fixed_scaffold(tmp_path: Path) -> None:
+    from harness.results.sensitivity import format_sensitivity, sensitivity
+    from harness.results.stats import paired_bootstrap, wilson
+
+    table = sensitivity(agents_frame())
+    assert list(zip(table["family"], table["agent_name"], table["route"], strict=True)) == [
+        ("m", "harness", "native"),
+        ("m", "harness", "anthropic"),
+        ("m", MINI, "native"),
+        ("x", CLAUDE, "native"),  # no fixed-scaffold run of x: the first agent by name is the reference
+        ("x", MINI, "native"),
+    ]
+    rows = table.set_index(["family", "agent_name", "route"])
+    ref, route_row, mini = (
+        rows.loc[("m", "harness", "native")],
+        rows.loc[("m", "harness", "anthropic")],
+        rows.loc[("m", MINI, "native")],
+    )
+    assert ref["reference"] == "harness / native" and math.isnan(ref["diff"]) and ref["paired_tasks"] == 0
+    # the route: the same 8 of 10 pass, two swapped: discordant 2 vs 2, McNemar p = 1, mean difference 0
+    assert (route_row["paired_tasks"], route_row["pairs"], route_row["diff"], route_row["p_value"]) == (10, 10, 0, 1)
+    swapped = paired_bootstrap([[0.0]] * 6 + [[-1.0]] * 2 + [[1.0]] * 2).interval  # tasks t0..t9 in order
+    assert (route_row["diff_low"], route_row["diff_high"]) == (swapped.low, swapped.high) == (-0.4, 0.4)
+    # mini-swe-agent ran t0..t7, which the scaffold all passed; it passed 2: 6 vs 0 discordant, p = 2 · 0.5⁶
+    assert (mini["paired_tasks"], mini["pairs"], mini["p_value"]) == (8, 8, pytest.approx(0.03125))
+    expected = paired_bootstrap([[0.0]] * 2 + [[-1.0]] * 6).interval
+    assert (mini["diff"], mini["diff_low"], mini["diff_high"]) == (-0.75, expected.low, expected.high)
+    assert (expected.low, expected.high) == (-1.0, pytest.approx(-0.375))  # seeded: resamples of 8 tasks
+    assert (mini["score"], mini["ci_low"]) == (0.25, pytest.approx(wilson(2, 8).low))
+    assert list(rows.loc["m", "spread"]) == [pytest.approx(0.55)] * 3 and list(rows.loc["x", "spread"]) == [0.5] * 2
+    text = flat("\n".join(format_sensitivity(table)))
+    assert "### terminal_bench / m" in text and "### terminal_bench / solo" not in text
+    assert "| agent | route | n | score % (95% CI) | vs harness / native: pts (95% CI) | paired | p |" in text
+    assert "| harness | native | 10 (10 tasks x 1) | 80.0 [49.0, 94.3] | reference | | |" in text
+    assert (
+        "| harness | anthropic | 10 (10 tasks x 1) | 80.0 [49.0, 94.3] | +0.0 [-40.0, +40.0] "
+        "| 10 tasks (10 attempts) | 1 |" in text
+    )
+    assert (
+        "| mini-swe-agent | native | 8 (8 tasks x 1) | 25.0 [7.1, 59.1] | -75.0 [-100.0, -37.5] "
+        "| 8 tasks (8 attempts) | 0.03125 |" in text
+    )
+    assert "Spread: 55.0 points over 3 measurements." in text
+    assert "| vs claude-code / native: pts (95% CI) |" in text and "Spread: 50.0 points over 2 measurements." in text
+    report_text, written = report.write_report(agents_frame(), tmp_path)
+    assert [p.name for p in written] == ["report.md", "pareto.png", "sensitivity.png"]
+    assert (tmp_path / "sensitivity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Scaffold sensitivity" in report_text
+    assert "| m | mini-swe-agent | 25.0 [7.1, 59.1] |" in flat(report_text)  # the suite table's agent column
+    one_agent = frame(binary("m", [1, 0]) + binary("n", [1, 1]))
+    assert sensitivity(one_agent).empty and "Scaffold sensitivity" not in report.render(one_agent)
+    assert [p.name for p in report.write_report(one_agent, tmp_path / "one")[1]] == ["report.md", "pareto.png"]
+
+
+def test_compare_pairs_one_model_across_agents_and_refuses_a_side_of_two_agents() -> None:
+    df = agents_frame()
+    harness_m, mini_m = df[(df["run_id"] == "r1")], df[(df["run_id"] == "r3")]
+    (c,) = compare.compare_frames(harness_m, mini_m)
+    assert (c.label_a, c.label_b) == ("m [harness]", f"m [{MINI}]")
+    assert (c.pairs, c.unpaired_a, c.unpaired_b, c.a_only, c.b_only) == (8, 2, 0, 6, 0)
+    assert c.mcnemar_p == pytest.approx(0.03125) and c.caveat == ""
+    assert "## terminal_bench: m [harness] (A) vs m [mini-swe-agent] (B)" in compare.format_comparison(c)
+    with pytest.raises(HarnessError, match=r"^RUN_A holds 2 agents \(harness, mini-swe-agent\); results of different"):
+        compare.compare_frames(pd.concat([harness_m, mini_m]), df[df["run_id"] == "r2"])
+    (mixed,) = compare.compare_frames(df[df["run_id"] == "r2"], df[df["run_id"] == "r5"].assign(task=["t0", "t1"]))
+    assert mixed.caveat.startswith("the sides differ in both model (m, x) and agent (harness, claude-code)")
+    assert f"- note: {mixed.caveat}" in compare.format_comparison(mixed)
+    (route_only,) = compare.compare_frames(harness_m, df[df["run_id"] == "r2"])  # one agent: labels are the aliases
+    assert (route_only.label_a, route_only.label_b, route_only.caveat) == ("m", "m@anthropic", "")
+
+
+def test_claims_name_the_agent_and_refuse_a_pooled_measurement(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, '[[claims]]\nbenchmark = "tb"\nmodel = "m"\nvalue = 50.0\nsource = "s"\n')
+    df = agents_frame()
+    table = claims.check(df, registry).set_index("agent")
+    assert list(table.index) == ["harness", MINI] and set(table["model"]) == {"m"}
+    assert (table.at["harness", "measured"], table.at[MINI, "measured"]) == (0.8, 0.25)
+    assert "| TB | m | mini-swe-agent | 50.0 | 25.0 [7.1, 59.1] |" in flat(claims.format_claims(table.reset_index()))
+    assert claims.refused(df, registry) == []
+    upgraded = frame(binary("m", [1] * 4, run_id="r7", agent_name=MINI, scaffold_hash="s-mini-2"))
+    pooled = pd.concat([df, upgraded.assign(task=[f"u{i}" for i in range(4)])], ignore_index=True)
+    assert list(claims.check(pooled, registry)["agent"]) == ["harness"]
+    assert claims.refused(pooled, registry, allow_served_drift=True) == [
+        "refused: terminal_bench / m [mini-swe-agent] against the claim for m: its rows come from 2 scaffold hashes "
+        "(s-mini, s-mini-2: versions or configurations of agent mini-swe-agent), not one measurement; pass the runs "
+        "of one of them"
+    ]
+
+
+def test_route_keeps_each_agent_a_candidate_of_its_own() -> None:
+    df = agents_frame()
+    r = route.route(df[df["run_id"].isin(["r1", "r3"])])
+    assert r.models == ["m", f"m [{MINI}]"] and r.requests == 8 and r.dropped == 2
+    assert r.policies.set_index("policy").at[f"m [{MINI}]", "score"] == 0.25
+
+
+def test_nightly_flags_a_baseline_of_another_agent(tmp_path: Path) -> None:
+    config = nightly.NightlyConfig(version=1, epochs=1, alpha=0.05, max_infra_error_rate=0.1, suites={})
+    base = frame(binary("m", [1, 1]))
+    nightly.write_baseline(base, tmp_path, config)
+    baseline, meta = nightly.read_baseline(tmp_path)
+    assert set(baseline["agent_name"]) == {"harness"}
+    samples = tmp_path / "samples.csv"
+    old = pd.read_csv(samples).drop(columns="agent_name")  # a baseline recorded before --agent
+    old.to_csv(samples, index=False)
+    baseline, meta = nightly.read_baseline(tmp_path)
+    assert set(baseline["agent_name"]) == {"harness"}
+    result = nightly.gate(base.assign(agent_name=MINI, run_id="now"), baseline, meta, config)
+    assert (
+        "agent_name changed since the baseline: harness -> mini-swe-agent; a baseline of another agent is not "
+        "comparable" in result.notes
+    )
+    assert nightly.gate(base.assign(run_id="now"), baseline, meta, config).notes == []

@@ -21,7 +21,7 @@ import nbformat
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
-from results_models import INFRA_ERRORS, PASSES, SCRIPTS, expected_costs, finish, start
+from results_models import INFRA_ERRORS, PASSES, ROUTE, SCRIPTS, expected_costs, finish, start
 
 from harness.cli import main
 from harness.paths import REPO_ROOT
@@ -72,9 +72,10 @@ def make_nightly(results: Path, *args: str) -> subprocess.Popen[str]:
 
 @pytest.fixture(scope="module")
 def processes(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Every Docker run of this module, started at once: the four pseudo-models and two `make nightly`."""
+    """Every Docker run of this module, started at once: the four pseudo-models, deepseek-v4-pro on its Anthropic
+    route, and two `make nightly`."""
     root = tmp_path_factory.mktemp("results-runs")
-    started = {alias: start(alias, root) for alias in SCRIPTS}
+    started = {alias: start(alias, root) for alias in [*SCRIPTS, ROUTE]}
     started["nightly-oracle"] = make_nightly(root / "nightly", "MODEL=oracle")
     started["nightly-noop"] = make_nightly(
         root / "nightly", "MODEL=noop", f"BASELINE={REPO_ROOT / 'results/baselines/oracle'}"
@@ -90,6 +91,11 @@ def processes(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def runs(processes: dict[str, Any]) -> dict[str, Path]:
     return {alias: finish(processes[alias]) for alias in SCRIPTS}
+
+
+@pytest.fixture(scope="module")
+def route_run(processes: dict[str, Any]) -> Path:
+    return finish(processes[ROUTE])
 
 
 @pytest.fixture(scope="module")
@@ -161,21 +167,42 @@ def test_report_prints_scores_cis_costs_and_writes_files(runs: dict[str, Path], 
     pro, flash = costs[PRO][HELLO], costs[FLASH][HELLO] + costs[FLASH][SUM]
     # Wilson: 1/2 -> [9.5, 90.5], 2/2 -> [34.2, 100], 0/2 -> [0, 65.8]
     assert (
-        f"| deepseek-v4-flash | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(flash)} | {usd(flash)} |"
-        in text
+        f"| deepseek-v4-flash | harness | 50.0 [9.5, 90.5] | 50.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(flash)} "
+        f"| {usd(flash)} |" in text
     )
     assert (
-        f"| deepseek-v4-pro | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | "
+        f"| deepseek-v4-pro | harness | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | {usd(2 * pro)} | "
         f"{usd(pro)} |" in text
     )
-    assert "| gpt-5.4 | 0.0 [0.0, 65.8] | 0.0 (n=1) | 2 (2 tasks x 1) | 1 | $0.664 | n/a |" in text
+    assert "| gpt-5.4 | harness | 0.0 [0.0, 65.8] | 0.0 (n=1) | 2 (2 tasks x 1) | 1 | $0.664 | n/a |" in text
     assert (
         "- terminal_bench / gpt-5.4: 1 attempt(s) failed for reasons other than the model (AddTestsDirError x1); "
         "compare both denominators."
     ) in text
-    assert "| claude-opus-4-6 | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | $1.30 | $0.6525 |" in text
+    assert (
+        "| claude-opus-4-6 | harness | 100.0 [34.2, 100.0] | 100.0 (n=2) | 2 (2 tasks x 1) | 0 | $1.30 | $0.6525 |"
+        in text
+    )
     assert (tmp_path / "report.md").read_text().startswith("# Results")
     assert (tmp_path / "pareto.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_on_two_routes_of_one_model_prints_the_sensitivity_table(
+    runs: dict[str, Path], route_run: Path, tmp_path: Path
+) -> None:
+    out = cli("report", runs[PRO], route_run, "--out", tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = flat(out.stdout)
+    assert "| deepseek-v4-pro@anthropic | harness | 50.0 [9.5, 90.5] |" in text
+    assert "### terminal_bench / deepseek-v4-pro" in text
+    assert "| harness | native | 2 (2 tasks x 1) | 100.0 [34.2, 100.0] | reference | | |" in text
+    # sum-numbers passes natively and not on the route: discordant 1 vs 0, McNemar p = 1; the per-task differences
+    # (0, -1) resample to means 0, -0.5 and -1, so the 95% interval is [-1, 0]
+    assert (
+        "| harness | anthropic | 2 (2 tasks x 1) | 50.0 [9.5, 90.5] | -50.0 [-100.0, +0.0] | 2 tasks (2 attempts) | 1 |"
+    ) in text
+    assert "Spread: 50.0 points over 2 measurements." in text
+    assert (tmp_path / "sensitivity.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_claims_verdicts(runs: dict[str, Path]) -> None:
@@ -185,14 +212,17 @@ def test_claims_verdicts(runs: dict[str, Path]) -> None:
     # 0/2 has Wilson upper bound 65.8 < 75.1; tasks for the -5 pt gap: ((1.959964·0.432441 + 0.841621·0.457818)
     # / 0.05)² = 608.0 -> 608, for +5 pts from 67.9: ((1.959964·0.466861 + 0.841621·0.444477) / 0.05)² = 664.7
     assert (
-        "| Terminal Bench 2.0 | gpt-5.4 xHigh | 75.1 | 0.0 [0.0, 65.8] | -75.1 | measured lower (significant) "
-        "| 2 | 2 | 608 (> all 89) |"
+        "| Terminal Bench 2.0 | gpt-5.4 xHigh | harness | 75.1 | 0.0 [0.0, 65.8] | -75.1 "
+        "| measured lower (significant) | 2 | 2 | 608 (> all 89) |"
     ) in text
     assert (
-        "| Terminal Bench 2.0 | deepseek-v4-pro Max | 67.9 | 100.0 [34.2, 100.0] | +32.1 | consistent | 2 | 9 "
-        "| 665 (> all 89) |"
+        "| Terminal Bench 2.0 | deepseek-v4-pro Max | harness | 67.9 | 100.0 [34.2, 100.0] | +32.1 | consistent "
+        "| 2 | 9 | 665 (> all 89) |"
     ) in text
-    assert "| Terminal Bench 2.0 | claude-opus-4-6 Max | 65.4 | 100.0 [34.2, 100.0] | +34.6 | consistent |" in text
+    assert (
+        "| Terminal Bench 2.0 | claude-opus-4-6 Max | harness | 65.4 | 100.0 [34.2, 100.0] | +34.6 | consistent |"
+        in text
+    )
     assert "No published claim for: terminal_bench / deepseek-v4-flash" in text
 
 
@@ -238,8 +268,10 @@ def test_route_numbers(runs: dict[str, Path], table: pd.DataFrame, costs: dict) 
     )
 
 
-def test_notebook_executes_against_the_fixture_runs(runs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARNESS_RUN_DIRS", os.pathsep.join(map(str, runs.values())))
+def test_notebook_executes_against_the_fixture_runs(
+    runs: dict[str, Path], route_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_RUN_DIRS", os.pathsep.join(map(str, [*runs.values(), route_run])))
     nb = nbformat.read(REPO_ROOT / "notebooks" / "compare_models.ipynb", as_version=4)
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}}
@@ -247,10 +279,15 @@ def test_notebook_executes_against_the_fixture_runs(runs: dict[str, Path], monke
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = " ".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert "8 attempts, models: claude-opus-4-6, deepseek-v4-flash, deepseek-v4-pro, gpt-5.4" in text
+    assert (
+        "10 attempts, models: claude-opus-4-6, deepseek-v4-flash, deepseek-v4-pro, deepseek-v4-pro@anthropic, gpt-5.4"
+        in text
+    )
     assert "measured lower (significant)" in text
-    assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert any("oracle router" in o.get("data", {}).get("text/markdown", "") for o in outputs)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # the sensitivity and Pareto plots
+    markdown = [o.get("data", {}).get("text/markdown", "") for o in outputs]
+    assert any("oracle router" in m for m in markdown)
+    assert any("Spread: 50.0 points over 2 measurements." in m for m in markdown)
 
 
 # --- make nightly: oracle vs its committed baseline passes; noop against the oracle's baseline is a regression ---
@@ -291,8 +328,10 @@ def test_cli_on_the_two_pseudo_model_runs(nightly: dict) -> None:
     assert "McNemar exact test: discordant 6 vs 0, p = 0.03125" in text
     assert "verdict (alpha 0.05): oracle higher (significant)" in text
     report = flat(cli("report", oracle, noop, "--no-plot").stdout)
-    assert "| oracle | 100.0 [61.0, 100.0] | 100.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | $0 |" in report  # Wilson, 6/6
-    assert "| noop | 0.0 [0.0, 39.0] | 0.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | n/a |" in report  # Wilson, 0/6
+    assert (
+        "| oracle | harness | 100.0 [61.0, 100.0] | 100.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | $0 |" in report
+    )  # Wilson, 6/6
+    assert "| noop | harness | 0.0 [0.0, 39.0] | 0.0 (n=6) | 6 (6 tasks x 1) | 0 | $0 | n/a |" in report  # Wilson, 0/6
     routed = flat(cli("route", oracle, noop).stdout)
     assert "| oracle router | oracle (upper bound) | 100.0 | $0 | $0 | 0% | 100% |" in routed
     assert "(no measured suite/model pair has a published claim)" in cli("claims", oracle, noop).stdout

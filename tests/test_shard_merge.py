@@ -76,6 +76,7 @@ def _fake_run(root: Path, name: str, shard: str | None, **changes: object) -> Pa
     [
         ({"model__alias": "noop"}, "mixed model"),
         ({"model__kind": "scripted"}, "mixed model"),
+        ({"agent": {"agent_name": "mini-swe-agent"}}, "mixed agent name"),
         ({"policy__hash": "p2"}, "mixed policy hash"),
         ({"suites__livecodebench__scaffold_hash": "s2"}, "mixed scaffold hash"),
         ({"suites__livecodebench__dataset": {"sha256": "d2"}}, "mixed dataset hash"),

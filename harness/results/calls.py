@@ -174,15 +174,17 @@ def served_drift(samples: pd.DataFrame) -> dict[str, int]:
     return _counts(samples, "served_drift") if "served_drift" in samples else {}
 
 
-def drift_by_measurement(samples: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:
-    """(suite, model alias) -> {served name: calls} for every measurement with served-model drift."""
+def drift_by_measurement(samples: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, int]]:
+    """(suite, model alias, agent) -> {served name: calls} for every measurement with served-model drift."""
+    from harness.results.tables import MEASUREMENT
+
     if samples.empty or "served_drift" not in samples:
         return {}
     out = {}
-    for key, g in samples.groupby(["suite", "model"], sort=True):
+    for key, g in samples.groupby(MEASUREMENT, sort=True):
         found = served_drift(g)
         if found:
-            out[(str(key[0]), str(key[1]))] = found
+            out[(str(key[0]), str(key[1]), str(key[2]))] = found
     return out
 
 

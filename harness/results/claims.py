@@ -1,13 +1,18 @@
 """`harness claims`: published scores (`data/claims.toml`) next to what the harness measured.
 
-For each measured (suite, model) with a claim: the claim, the measurement (errors counted as failures) with
-its 95% CI, the gap in points, and a verdict:
+For each measurement (suite, model, agent) with a claim: the claim, the agent the measurement used, the measurement
+(errors counted as failures) with its 95% CI, the gap in points, and a verdict:
 - `consistent`: the claim lies inside the CI;
 - `measured lower (significant)` / `measured higher (significant)`: the whole CI lies below / above it.
 With one attempt per task the CI is Wilson's, which is the inversion of the score test, so the verdict is
 exactly a two-sided score test of "the true rate equals the claim" at 5%.
 `tasks for gap` says how many tasks (one attempt each) a two-sided 5% test with 80% power needs to tell the
 claim from a rate that many points away: for the observed gap, and for a fixed `--gap`.
+
+Refused (`refused`), with the reason and the fix: a measurement another model answered (served-model drift; allowed
+with `--allow-served-drift`), and a pooled one: rows from more than one scaffold hash, i.e. several versions or
+configurations of its agent (or of the fixed scaffold) that are not one measurement. Different agents are different
+measurements, one row each, never pooled.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.errors import HarnessError, read_text
 from harness.paths import PACKAGE_DATA
 from harness.results.stats import Interval, score_interval, tasks_needed
+from harness.results.tables import MEASUREMENT, measurement_label
 
 CLAIMS_FILE = PACKAGE_DATA / "claims.toml"
 CONSISTENT = "consistent"
@@ -100,55 +106,84 @@ def verdict(interval: Interval, claimed: float) -> str:
     return CONSISTENT
 
 
-def _measured(df: pd.DataFrame) -> dict[tuple[str, str], tuple[Interval, int]]:
+Measurement = tuple[str, str, str]
+"""(suite, model alias, agent)."""
+
+
+def _measured(df: pd.DataFrame) -> dict[Measurement, tuple[Interval, int]]:
     out = {}
-    for (suite, model), g in df.groupby(["suite", "model"], sort=True):
+    for (suite, model, agent), g in df.groupby(MEASUREMENT, sort=True):
         scores = g["score"].where(~g["errored"], 0.0).fillna(0.0)
         by_task = [list(v) for _, v in scores.groupby(g["task"], sort=True)]
-        out[(suite, model)] = (score_interval(by_task), g["task"].nunique())
+        out[(suite, model, agent)] = (score_interval(by_task), g["task"].nunique())
     return out
 
 
-def refused(df: pd.DataFrame, registry: Registry | None = None) -> list[str]:
-    """One line per measurement with served-model drift that a claim would be set against: refused."""
-    from harness.results.calls import drift_by_measurement, drift_text
+def pooled(df: pd.DataFrame) -> dict[Measurement, list[str]]:
+    """Measurements whose rows come from more than one scaffold hash (agent versions or configurations): their
+    hashes."""
+    out = {}
+    for key, g in df.groupby(MEASUREMENT, sort=True):
+        hashes = sorted(set(g["scaffold_hash"].dropna().astype(str)))
+        if len(hashes) > 1:
+            out[(str(key[0]), str(key[1]), str(key[2]))] = hashes
+    return out
 
-    registry = registry or load_registry()
-    drift = drift_by_measurement(df)
-    lines = []
+
+def _claimed(registry: Registry, measured: dict[Measurement, Any]) -> list[tuple[Claim, Measurement]]:
+    """Each claim with each measurement of one of its aliases."""
+    out = []
     for claim in registry.claims:
         suite = registry.benchmarks[claim.benchmark].suite
         for alias in claim.aliases:
-            if (suite, alias) in drift:
-                lines.append(
-                    f"refused: {suite} / {alias} against the claim for {claim.model}: the vendor answered with "
-                    f"{drift_text(drift[(suite, alias)])}, not the model the claim is for; "
-                    "pass --allow-served-drift to compare anyway (the table then says so)"
-                )
+            out += [(claim, key) for key in measured if key[:2] == (suite, alias)]
+    return out
+
+
+def refused(df: pd.DataFrame, registry: Registry | None = None, allow_served_drift: bool = False) -> list[str]:
+    """One line per measurement a claim would be set against that is not a measurement of the claimed model under
+    one agent configuration: served-model drift (unless allowed) and pooled scaffolds."""
+    from harness.results.calls import drift_by_measurement, drift_text
+
+    registry = registry or load_registry()
+    drift, mixed = drift_by_measurement(df), pooled(df)
+    lines = []
+    for claim, key in _claimed(registry, _measured(df)):
+        what = f"refused: {key[0]} / {measurement_label(key[1], key[2])} against the claim for {claim.model}"
+        if key in mixed:
+            lines.append(
+                f"{what}: its rows come from {len(mixed[key])} scaffold hashes ({', '.join(mixed[key])}: versions "
+                f"or configurations of agent {key[2]}), not one measurement; pass the runs of one of them"
+            )
+        if key in drift and not allow_served_drift:
+            lines.append(
+                f"{what}: the vendor answered with {drift_text(drift[key])}, not the model the claim is for; "
+                "pass --allow-served-drift to compare anyway (the table then says so)"
+            )
     return lines
 
 
 def check(
     df: pd.DataFrame, registry: Registry | None = None, gap: float = 5.0, allow_served_drift: bool = False
 ) -> pd.DataFrame:
-    """One row per measured (suite, alias) that has a claim; `gap` in points for the `tasks for gap` column.
+    """One row per measurement (suite, alias, agent) that has a claim; `gap` in points for the `tasks for gap`
+    column.
 
-    A measurement with served-model drift is left out (see `refused`) unless `allow_served_drift`, and then
-    its `served_drift` column names what answered."""
+    A pooled measurement is left out (see `refused`); so is one with served-model drift unless
+    `allow_served_drift`, and then its `served_drift` column names what answered."""
     from harness.results.calls import drift_by_measurement, drift_text
 
     registry = registry or load_registry()
     measured = _measured(df)
-    drift = drift_by_measurement(df)
+    drift, mixed = drift_by_measurement(df), pooled(df)
     rows: list[dict[str, Any]] = []
-    for claim, alias in ((c, a) for c in registry.claims for a in c.aliases):
+    for claim, key in _claimed(registry, measured):
         bench = registry.benchmarks[claim.benchmark]
-        if bench.suite is None or (bench.suite, alias) not in measured:
+        alias = key[1]
+        drifted = drift.get(key)
+        if key in mixed or (drifted and not allow_served_drift):
             continue
-        drifted = drift.get((bench.suite, alias))
-        if drifted and not allow_served_drift:
-            continue
-        interval, tasks = measured[(bench.suite, alias)]
+        interval, tasks = measured[key]
         claimed = claim.value / 100
         observed_gap = interval.estimate - claimed
         direction = 1 if observed_gap > 0 else -1
@@ -157,6 +192,7 @@ def check(
                 "suite": bench.suite,
                 "benchmark": bench.name,
                 "model": claim.model if alias == claim.model else f"{claim.model} via {alias}",
+                "agent": key[2],
                 "config": claim.config or "",
                 "served_drift": drift_text(drifted) if drifted else "",
                 "claimed": claimed,
@@ -182,7 +218,7 @@ def unclaimed(df: pd.DataFrame, registry: Registry | None = None) -> list[tuple[
     """Measured (suite, model) pairs that no claim covers."""
     registry = registry or load_registry()
     covered = {(registry.benchmarks[c.benchmark].suite, a) for c in registry.claims for a in c.aliases}
-    return [key for key in _measured(df) if key not in covered]
+    return sorted({key[:2] for key in _measured(df) if key[:2] not in covered})
 
 
 def _n(value: Any, cap: int | None) -> str:
@@ -200,6 +236,7 @@ def format_claims(table: pd.DataFrame, gap: float = 5.0) -> str:
         {
             "benchmark": table["benchmark"],
             "model": [f"{m} {c}".strip() for m, c in zip(table["model"], table["config"], strict=True)],
+            "agent": table["agent"],
             "claimed %": table["claimed"].map(lambda x: f"{100 * x:.1f}"),
             "measured % (95% CI)": [
                 f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"

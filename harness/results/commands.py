@@ -45,9 +45,8 @@ def cmd_claims(args: argparse.Namespace, extra: list[str]) -> int:
     registry = load_registry(args.claims or CLAIMS_FILE)
     df = _load(args.run_dirs)
     print(format_claims(check(df, registry, args.gap, allow_served_drift=args.allow_served_drift), args.gap))
-    if not args.allow_served_drift:
-        for line in refused(df, registry):
-            print(f"\n{line}")
+    for line in refused(df, registry, args.allow_served_drift):
+        print(f"\n{line}")
     missing = unclaimed(df, registry)
     if missing:
         print("\nNo published claim for: " + ", ".join(f"{s} / {m}" for s, m in missing))
@@ -106,14 +105,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "help": "run directories, directories of runs, or .eval files (default: the latest run)",
     }
     rp = sub.add_parser(
-        "report", help="Markdown table per suite x model with 95%% CIs, cost; writes report.md and pareto.png"
+        "report",
+        help="Markdown table per suite x model x agent with 95%% CIs, cost, and the scaffold-sensitivity table; "
+        "writes report.md, pareto.png (and sensitivity.png)",
     )
     rp.add_argument("run_dirs", **runs)
-    rp.add_argument("--out", type=Path, help="where report.md and pareto.png go (default: the last RUN_DIR)")
-    rp.add_argument("--no-plot", action="store_true", help="skip the Pareto plot")
+    rp.add_argument("--out", type=Path, help="where report.md and the plots go (default: the last RUN_DIR)")
+    rp.add_argument("--no-plot", action="store_true", help="skip the plots")
     rp.set_defaults(func=cmd_report)
 
-    cl = sub.add_parser("claims", help="published claims vs measured scores, with verdicts")
+    cl = sub.add_parser("claims", help="published claims vs measured scores (one row per agent), with verdicts")
     cl.add_argument("run_dirs", **runs)
     cl.add_argument(
         "--gap", type=gap_points, default=5.0, help="points in (0, 100]: also show tasks needed for this gap"
@@ -128,7 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     co = sub.add_parser(
         "compare",
-        help="paired per-task comparison of two runs, or of a run and a published per-instance result file (.json)",
+        help="paired per-task comparison of two runs (two models, or one model under two agents or routes), or of a "
+        "run and a published per-instance result file (.json)",
     )
     co.add_argument("run_a", type=Path, metavar="RUN_A", help="run directory, .eval file or published .json")
     co.add_argument("run_b", type=Path, metavar="RUN_B", help="run directory, .eval file or published .json")

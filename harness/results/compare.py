@@ -4,6 +4,10 @@ Either side may also be a published per-instance result file (`{instance_id: res
 SWE-bench Pro published_results/): it pairs with the run's swe_pro attempts of epoch 1 on the instances both hold,
 and the table says how many that is and how many of each side were left out.
 
+Each side is one model under one agent (a side holding several is refused: that would pool them); the sides may
+differ in model, in agent (`--agent`, the scaffold-sensitivity question) or in route. When they differ in both model
+and agent, the comparison says the difference mixes the two.
+
 Attempts are paired by (suite, task, epoch); errors count as failures (score 0). Per suite:
 - the wins/losses table (both pass, only A, only B, neither; for rewards: A higher, B higher, ties);
 - binary scores: McNemar's exact test on the discordant pairs. With several epochs the pairs of one task are
@@ -23,6 +27,7 @@ import pandas as pd
 
 from harness.errors import HarnessError
 from harness.results.stats import Interval, mcnemar_exact, paired_bootstrap
+from harness.results.tables import family_of
 
 PAIR_KEY = ["suite", "task", "epoch"]
 PUBLISHED_SUITE = "swe_pro"
@@ -58,9 +63,21 @@ def outcome(df: pd.DataFrame) -> pd.Series:
     return df["score"].where(~df["errored"].astype(bool), 0.0).fillna(0.0).astype(float)
 
 
+def side_agent(df: pd.DataFrame, name: str) -> str | None:
+    """The one agent of a side (None for a published result file, which records none)."""
+    agents = sorted(df["agent_name"].dropna().unique()) if "agent_name" in df else []
+    if len(agents) > 1:
+        raise HarnessError(
+            f"{name} holds {len(agents)} agents ({', '.join(agents)}); results of different agents are not pooled: "
+            "pass the runs of one agent per side"
+        )
+    return agents[0] if agents else None
+
+
 def label_sides(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, str]:
-    """Model aliases, or alias@run when both sides ran the same model."""
-    labels = []
+    """Model aliases, `alias [agent]` when the sides' agents differ, or alias@run when both sides ran the same
+    model under the same agent."""
+    labels, agents = [], []
     for name, df in (("RUN_A", a), ("RUN_B", b)):
         models = sorted(df["model"].unique())
         if len(models) != 1:
@@ -68,6 +85,9 @@ def label_sides(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, str]:
                 f"{name} holds {len(models)} models ({', '.join(models) or 'none'}); pass one run directory per side"
             )
         labels.append(models[0])
+        agents.append(side_agent(df, name))
+    if None not in agents and agents[0] != agents[1]:
+        return f"{labels[0]} [{agents[0]}]", f"{labels[1]} [{agents[1]}]"
     if labels[0] == labels[1]:
         labels = [f"{labels[0]}@{df['run_id'].iloc[0]}" for df in (a, b)]
         if labels[0] == labels[1]:
@@ -105,6 +125,8 @@ class Comparison:
     unpaired_a: int
     unpaired_b: int
     alpha: float = 0.05
+    caveat: str = ""
+    """Why the difference is not one factor's (the sides differ in both model and agent)."""
 
     @property
     def p_value(self) -> float:
@@ -126,6 +148,7 @@ class Comparison:
 def compare_frames(a: pd.DataFrame, b: pd.DataFrame, alpha: float = 0.05) -> list[Comparison]:
     """Per suite present on both sides."""
     label_a, label_b = label_sides(a, b)
+    caveat = mixed_factors(a, b)
     merged, unpaired_a, unpaired_b = pair(a, b)
     if merged.empty:
         raise HarnessError(f"{label_a} and {label_b} share no (suite, task, epoch): nothing to compare")
@@ -156,9 +179,22 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame, alpha: float = 0.05) -> lis
                 unpaired_a=unpaired_a,
                 unpaired_b=unpaired_b,
                 alpha=alpha,
+                caveat=caveat,
             )
         )
     return out
+
+
+def mixed_factors(a: pd.DataFrame, b: pd.DataFrame) -> str:
+    """A caveat when the sides differ in model (family) and in agent: the difference is then not one factor's."""
+    agents = [side_agent(df, name) for name, df in (("RUN_A", a), ("RUN_B", b))]
+    families = [family_of(str(df["model"].iloc[0])) if len(df) else "" for df in (a, b)]
+    if None in agents or agents[0] == agents[1] or families[0] == families[1]:
+        return ""
+    return (
+        f"the sides differ in both model ({families[0]}, {families[1]}) and agent ({agents[0]}, {agents[1]}): "
+        "the difference mixes the two; compare one model under two agents, or two models under one"
+    )
 
 
 def disagreements(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -197,6 +233,7 @@ def format_comparison(c: Comparison) -> str:
     lines += [
         f"- sign-flip permutation test over tasks: p = {c.permutation_p:.4g}",
         f"- verdict (alpha {c.alpha:g}): {c.verdict}",
+        *([f"- note: {c.caveat}"] if c.caveat else []),
         "",
     ]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness.agent_registry import DEFAULT_AGENT
 from harness.errors import HarnessError
 from harness.paths import PACKAGE_DATA, REPO_ROOT
 from harness.results.compare import Comparison, compare_frames, format_comparison
@@ -38,6 +39,7 @@ BASELINE_COLUMNS = [
     "error_class",
     "limit",
     "cost_usd",
+    "agent_name",
     "scaffold_hash",
     "policy_hash",
     "dataset_revision",
@@ -131,6 +133,8 @@ def read_baseline(dest: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta = json.loads(meta_file.read_text())
     df = pd.read_csv(samples, dtype={"task": str})
     df["errored"] = df["errored"].astype(bool)
+    if "agent_name" not in df:  # baselines from before `--agent` were the fixed scaffold's
+        df["agent_name"] = DEFAULT_AGENT
     return df.assign(model=meta["model"], run_id=f"baseline:{meta['run_id']}"), meta
 
 
@@ -197,11 +201,12 @@ def gate(current: pd.DataFrame, baseline: pd.DataFrame, meta: dict[str, Any], co
     notes = []
     if meta.get("subset_version") != config.version:
         notes.append(f"baseline recorded for subset version {meta.get('subset_version')}, now {config.version}")
-    for column in ("scaffold_hash", "policy_hash", "dataset_revision"):
+    for column in ("agent_name", "scaffold_hash", "policy_hash", "dataset_revision"):
         before, now = set(baseline[column].dropna().astype(str)), set(current[column].dropna().astype(str))
         if before and now and before != now:
             notes.append(
                 f"{column} changed since the baseline: {', '.join(sorted(before))} -> {', '.join(sorted(now))}"
+                + ("; a baseline of another agent is not comparable" if column == "agent_name" else "")
             )
     keys = ["suite", "task", "epoch"]
     base_keys = set(map(tuple, baseline[keys].astype(str).values))

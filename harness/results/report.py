@@ -1,4 +1,5 @@
-"""`harness report`: a Markdown table per suite x model, notes on comparability, and a cost-vs-score Pareto plot.
+"""`harness report`: a Markdown table per suite x model x agent, notes on comparability, the scaffold-sensitivity
+table (`harness.results.sensitivity`) when a model ran under several agents or routes, and the plots.
 
 Scores are shown both ways: errors counted as failures (the leaderboard convention, with its 95% CI: Wilson
 for one attempt per task, a seeded task-clustered bootstrap for epochs) and errors excluded.
@@ -19,9 +20,11 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import HarnessError
-from harness.results.tables import _run_manifest, summary
+from harness.results.sensitivity import format_sensitivity, plot_sensitivity, sensitivity
+from harness.results.tables import MEASUREMENT, _run_manifest, measurement_label, summary
 
 PLOT_NAME = "pareto.png"
+SENSITIVITY_PLOT_NAME = "sensitivity.png"
 REPORT_NAME = "report.md"
 
 
@@ -44,11 +47,16 @@ def pct(value: float) -> str:
 DRIFT_MARK = " ⚠ served drift"
 
 
-def suite_table(table: pd.DataFrame, drifted: set[str] | frozenset[str] = frozenset()) -> str:
-    """One suite's rows of `summary()` as Markdown; models in `drifted` are marked (served-model drift)."""
+def suite_table(table: pd.DataFrame, drifted: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> str:
+    """One suite's rows of `summary()` as Markdown; (model, agent) pairs in `drifted` are marked (served-model
+    drift)."""
     view = pd.DataFrame(
         {
-            "model": [f"{m}{DRIFT_MARK}" if m in drifted else m for m in table["model"]],
+            "model": [
+                f"{m}{DRIFT_MARK}" if (m, a) in drifted else m
+                for m, a in zip(table["model"], table["agent_name"], strict=True)
+            ],
+            "agent": table["agent_name"],
             "score % (95% CI)": [
                 f"{pct(s)} [{pct(lo)}, {pct(hi)}]"
                 for s, lo, hi in zip(table["score"], table["ci_low"], table["ci_high"], strict=True)
@@ -111,7 +119,7 @@ def plot_pareto(table: pd.DataFrame, path: Path) -> Path:
         ax.step(front["cost_per_task"], front["score"] * 100, where="post", color="tab:orange", label="Pareto frontier")
         for _, r in rows.iterrows():
             ax.annotate(
-                r["model"],
+                measurement_label(r["model"], r["agent_name"]),
                 (r["cost_per_task"], r["score"] * 100),
                 textcoords="offset points",
                 xytext=(5, 5),
@@ -153,12 +161,13 @@ def notes(df: pd.DataFrame) -> list[str]:
     from harness.results.calls import drift_by_measurement, drift_text
 
     drift = drift_by_measurement(df)
-    for (suite, model), g in df.groupby(["suite", "model"], sort=True):
-        if (suite, model) in drift:
+    for (suite, model, agent), g in df.groupby(MEASUREMENT, sort=True):
+        name = measurement_label(model, agent)
+        if (suite, model, agent) in drift:
             out.append(
-                f"{suite} / {model}: served-model drift: the vendor answered with {drift_text(drift[(suite, model)])} "
-                "instead of the requested model; this is not a measurement of the requested model "
-                "(`harness claims` refuses it without --allow-served-drift)."
+                f"{suite} / {name}: served-model drift: the vendor answered with "
+                f"{drift_text(drift[(suite, model, agent)])} instead of the requested model; this is not a "
+                "measurement of the requested model (`harness claims` refuses it without --allow-served-drift)."
             )
         for column, what in (
             ("scaffold_hash", "scaffold"),
@@ -168,16 +177,16 @@ def notes(df: pd.DataFrame) -> list[str]:
             values = set(g[column].dropna())
             if len(values) > 1:
                 out.append(
-                    f"{suite} / {model}: rows come from {len(values)} different {what} versions "
+                    f"{suite} / {name}: rows come from {len(values)} different {what} versions "
                     f"({', '.join(sorted(values))}); they are not one measurement."
                 )
         if g["provider_model"].astype(str).str.startswith("mockllm/").all():
-            out.append(f"{suite} / {model}: a pseudo-model run ({g['provider_model'].iloc[0]}), not a real API.")
+            out.append(f"{suite} / {name}: a pseudo-model run ({g['provider_model'].iloc[0]}), not a real API.")
         if g["errored"].any():
             classes = g.loc[g["errored"], "infra_error"].fillna(g.loc[g["errored"], "error_class"]).value_counts()
             listed = ", ".join(f"{k} x{v}" for k, v in classes.items())
             out.append(
-                f"{suite} / {model}: {int(g['errored'].sum())} attempt(s) failed for reasons other than "
+                f"{suite} / {name}: {int(g['errored'].sum())} attempt(s) failed for reasons other than "
                 f"the model ({listed}); compare both denominators."
             )
     for run_id, manifest in _manifests(df).items():
@@ -206,7 +215,8 @@ def render(df: pd.DataFrame) -> str:
         "",
         "Score: mean per attempt with errors counted as failures; 95% CI Wilson (one attempt per task) or "
         "task-clustered bootstrap (epochs). Errors excluded: the same mean over attempts that had no "
-        "infrastructure or harness error. Cost: the agent model's tokens at the price table's rates.",
+        "infrastructure or harness error. Cost: the agent model's tokens at the price table's rates. Each row is "
+        "one model under one agent (`--agent`): results of different agents are never pooled.",
         "",
     ]
     if table.empty:
@@ -215,16 +225,19 @@ def render(df: pd.DataFrame) -> str:
 
     drift = drift_by_measurement(df)
     for suite, rows in table.groupby("suite", sort=True):
-        drifted = {model for (s, model) in drift if s == suite}
+        drifted = {(model, agent) for (s, model, agent) in drift if s == suite}
         lines += [f"## {suite}", "", suite_table(rows, drifted), ""]
     if table["judge_cost_usd"].fillna(0).gt(0).any():
-        judge = table[["suite", "model", "judge_cost_usd"]].assign(judge_cost_usd=table["judge_cost_usd"].map(usd))
+        judge = table[["suite", "model", "agent_name", "judge_cost_usd"]].assign(
+            judge_cost_usd=table["judge_cost_usd"].map(usd)
+        )
         lines += [
             "Judge (grading model) cost, not included above:",
             "",
             judge.to_markdown(index=False, disable_numparse=True),
             "",
         ]
+    lines += format_sensitivity(sensitivity(df))
     lines += errored_attempts(df)
     found = notes(df)
     if found:
@@ -243,6 +256,7 @@ def errored_attempts(df: pd.DataFrame) -> list[str]:
         {
             "suite": rows["suite"],
             "model": rows["model"],
+            "agent": rows["agent_name"],
             "task": rows["task"],
             "epoch": rows["epoch"],
             "error": trial_error[rows.index].astype(object).fillna(rows["error_class"].astype(object)),
@@ -262,7 +276,8 @@ def errored_attempts(df: pd.DataFrame) -> list[str]:
 
 
 def write_report(df: pd.DataFrame, out_dir: Path, plot: bool = True) -> tuple[str, list[Path]]:
-    """Write report.md (and pareto.png) into `out_dir`; returns the Markdown and the files written."""
+    """Write report.md (and pareto.png, and sensitivity.png when a model ran under several agents or routes) into
+    `out_dir`; returns the Markdown and the files written."""
     text = render(df)
     if out_dir.exists() and not out_dir.is_dir():
         raise HarnessError(
@@ -277,4 +292,7 @@ def write_report(df: pd.DataFrame, out_dir: Path, plot: bool = True) -> tuple[st
     table = summary(df)
     if plot and not table.empty:
         written.append(plot_pareto(table, out_dir / PLOT_NAME))
+    scaffolds = sensitivity(df)
+    if plot and not scaffolds.empty:
+        written.append(plot_sensitivity(scaffolds, out_dir / SENSITIVITY_PLOT_NAME))
     return text, written

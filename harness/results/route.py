@@ -1,7 +1,8 @@
 """`harness route`: which requests can go to which model, and at what cost and score.
 
 Input: per-attempt results of several models on the same requests, a request being (suite, task, epoch); a
-request some model lacks is left out (and counted). Errors count as failures. Output:
+request some model lacks is left out (and counted). Errors count as failures. A model under an agent other than
+the fixed scaffold is a candidate of its own, `model [agent]` (agents are never pooled). Output:
 - `cheapest`: per request, the cheapest model whose attempt passed (none when no model passed);
 - `policies`: score, cost and share of requests answered by each model for
   - each single model (always send to that model);
@@ -27,6 +28,7 @@ import pandas as pd
 from harness.errors import HarnessError
 from harness.paths import PACKAGE_DATA
 from harness.results.compare import PAIR_KEY, outcome
+from harness.results.tables import measurement_label
 
 ROUTING_FILE = PACKAGE_DATA / "routing.toml"
 SIGNALS = ("clean_finish", "verifier", "score_metadata:")
@@ -144,9 +146,10 @@ def _grid(df: pd.DataFrame, signals: dict[str, str]) -> tuple[pd.DataFrame, int,
 
 
 def route(df: pd.DataFrame, signals: dict[str, str] | None = None) -> Routing:
-    """Routing tables for every model in `df` over the requests all of them attempted."""
+    """Routing tables for every model (under each agent) in `df` over the requests all of them attempted."""
     if df.empty:
         raise HarnessError("no results to route")
+    df = df.assign(model=[measurement_label(m, a) for m, a in zip(df["model"], df["agent_name"], strict=True)])
     chosen = {**default_signals(), **(signals or {})}
     models = sorted(df["model"].unique())
     if len(models) < 2:

@@ -22,8 +22,9 @@
   the log's), `log`.
 A suite may add columns from its score metadata (`SuiteDef.attempt_columns`, e.g. Terminal-Bench's `trial_error`).
 
-`summary(df)` aggregates per (suite, model), `run_summary(df)` per run; `write_tables(run_dir)` writes all of
-them as CSV and Parquet into the run directory.
+A measurement is (suite, model, agent_name) (`MEASUREMENT`): rows of different agents are never pooled into one
+score, and the route is part of the model alias. `summary(df)` aggregates per measurement, `run_summary(df)` per
+run; `write_tables(run_dir)` writes all of them as CSV and Parquet into the run directory.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from harness.results.calls import Call, call_columns, read_calls
 from harness.results.stats import score_interval
 
 KEY = ["run_id", "suite", "task", "epoch", "model"]
+MEASUREMENT = ["suite", "model", "agent_name"]
+"""What one score is of: a suite, a model alias (which names its route) and the agent that drove it."""
 SAMPLE_COLUMNS = [
     *KEY,
     "provider_model",
@@ -314,6 +317,16 @@ def route_of(alias: str) -> str:
     return alias.split("@", 1)[1] if "@" in alias else "native"
 
 
+def family_of(alias: str) -> str:
+    """The model an alias serves, whatever its route: the part before `@`."""
+    return alias.split("@", 1)[0]
+
+
+def measurement_label(model: str, agent_name: Any) -> str:
+    """`model`, or `model [agent]` for an agent other than the fixed scaffold."""
+    return model if not _present(agent_name) or agent_name == DEFAULT_AGENT else f"{model} [{agent_name}]"
+
+
 def _unreadable(log: str, ex: Exception) -> HarnessError:
     if isinstance(ex, KeyError) and ex.args:
         reason = f"no entry {ex.args[0]!r}"
@@ -445,6 +458,8 @@ def group_summary(group: pd.DataFrame) -> dict[str, Any]:
 SUMMARY_COLUMNS = [
     "suite",
     "model",
+    "agent_name",
+    "route",
     "n",
     "tasks",
     "epochs",
@@ -471,22 +486,23 @@ SUMMARY_COLUMNS = [
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Per (suite, model): score with errors as failures (and its 95% CI), score with errors excluded, counts,
-    cost, cost per solved task and time."""
+    """Per measurement (suite, model, agent): score with errors as failures (and its 95% CI), score with errors
+    excluded, counts, cost, cost per solved task and time."""
     if df.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     rows = [
-        {"suite": suite, "model": model, **group_summary(group)}
-        for (suite, model), group in df.groupby(["suite", "model"], sort=True)
+        {"suite": suite, "model": model, "agent_name": agent, "route": route_of(model), **group_summary(group)}
+        for (suite, model, agent), group in df.groupby(MEASUREMENT, sort=True)
     ]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def run_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Per run: model, suites, attempts, errors, cost, and the provenance hashes."""
+    """Per run: model, agent, suites, attempts, errors, cost, and the provenance hashes."""
     columns = [
         "run_id",
         "model",
+        "agent_name",
         "provider_model",
         "suites",
         "n",
@@ -505,6 +521,7 @@ def run_summary(df: pd.DataFrame) -> pd.DataFrame:
             {
                 "run_id": run_id,
                 "model": ",".join(sorted(g["model"].unique())),
+                "agent_name": ",".join(sorted(g["agent_name"].unique())),
                 "provider_model": ",".join(sorted(g["provider_model"].unique())),
                 "suites": ",".join(sorted(g["suite"].unique())),
                 "n": len(g),
@@ -529,13 +546,14 @@ def write_tables(run_dir: Path) -> pd.DataFrame:
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    """The short console table: score with its 95% CI, both denominators, errors and cost."""
+    """The short console table: score with its 95% CI, both denominators, errors and cost, per measurement."""
     if table.empty:
         return "(no samples)"
     view = pd.DataFrame(
         {
             "suite": table["suite"],
             "model": table["model"],
+            "agent": table["agent_name"],
             "n": table["n"],
             "score": table["score"].map(lambda x: f"{x:.3f}"),
             "95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],

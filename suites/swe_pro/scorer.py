@@ -21,8 +21,7 @@ from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from harness.repo import collect_patch
-from harness.repo_agent import REPO_STATE
+from harness.repo_agent import REPO_STATE, graded_patch
 from harness.sandbox import AGENT_SERVICE, EVAL_SERVICE
 from harness.scoring import cap, infra_errors, mean_valid, strict_mean, verdict
 from suites.swe_pro import grading
@@ -68,11 +67,18 @@ def swe_pro_scorer(scripts_dir: str, timeout: int | None = None) -> Any:
             return verdict(0, infra_error="setup_failed", explanation="the repository was never prepared")
         details: dict[str, Any] = {"instance_id": instance.instance_id, "diff_base": repo["diff_base"]}
         try:
-            patch = await collect_patch(sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk)
+            patch, submitted = await graded_patch(
+                state, sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk
+            )
         except Exception as ex:  # the agent's container died or stopped answering
             return verdict(0, infra_error="sandbox_error", explanation=f"collecting the patch: {ex}", **details)
         empty = not patch.text.strip()
-        details.update(excluded_from_patch=patch.excluded, patch_error=patch.error, empty_patch=empty)
+        details.update(
+            excluded_from_patch=patch.excluded,
+            patch_error=patch.error,
+            empty_patch=empty,
+            patch_source="submitted" if submitted else "working_tree",
+        )
         scripts = load_scripts(Path(scripts_dir), instance)
         try:
             run = await evaluate(
@@ -86,7 +92,8 @@ def swe_pro_scorer(scripts_dir: str, timeout: int | None = None) -> Any:
         if not empty and not run.patch_applies:
             return verdict(
                 0,
-                infra_error="patch_apply_failed",
+                # a diff of the working tree always applies; a patch the agent wrote itself may not (its fault)
+                infra_error=None if submitted else "patch_apply_failed",
                 answer=patch.text,
                 explanation="git apply rejected the patch:\n" + run.entry_output[-1500:],
                 **details,

@@ -27,8 +27,7 @@ from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from harness.repo import collect_patch
-from harness.repo_agent import REPO_STATE
+from harness.repo_agent import REPO_STATE, graded_patch
 from harness.sandbox import AGENT_SERVICE, EVAL_SERVICE
 from harness.scoring import InfraError, cap, infra_errors, mean_valid, strict_mean, verdict
 from suites.swe_verified import grading, hardening
@@ -70,10 +69,17 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
             "base_found": repo["base_found"],
         }
         try:
-            patch = await collect_patch(sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk)
+            patch, submitted = await graded_patch(
+                state, sandbox(AGENT_SERVICE), workdir, repo["diff_base"], cfg.patch.junk
+            )
         except Exception as ex:  # the agent's container died or stopped answering
             raise InfraError("sandbox_error", f"collecting the patch: {type(ex).__name__}: {ex}") from ex
-        details.update(excluded_from_patch=patch.excluded, patch_error=patch.error, empty_patch=not patch.text.strip())
+        details.update(
+            excluded_from_patch=patch.excluded,
+            patch_error=patch.error,
+            empty_patch=not patch.text.strip(),
+            patch_source="submitted" if submitted else "working_tree",
+        )
         run = await evaluate(  # raises InfraError when the evaluation did not complete
             sandbox(EVAL_SERVICE),
             patch=patch.text,
@@ -85,7 +91,8 @@ def swe_bench_scorer(timeout: int | None = None) -> Any:
         if patch.text.strip() and run.applied_with is None:
             return verdict(
                 0,
-                infra_error="patch_apply_failed",
+                # a diff of the working tree always applies; a patch the agent wrote itself may not (its fault)
+                infra_error=None if submitted else "patch_apply_failed",
                 answer=patch.text,
                 **details,
                 explanation="the official apply chain rejected the patch:\n" + run.apply_output[-1500:],
