@@ -303,3 +303,26 @@ def test_claude_code_on_deepseeks_anthropic_route(docker_engine, results_dir, mo
     assert (row["score"], row["route"], row["agent_name"]) == (1.0, "anthropic", "claude-code")
     assert row["model_calls"] == len(served) and row["input_tokens"] == 800 * len(served)
     assert row["cache_read_tokens"] == sum(u["cache_read_input_tokens"] for u in served)
+
+
+def test_claude_code_answers_livecodebench_agentic_in_its_final_message(docker_engine, results_dir, monkeypatch):
+    """livecodebench_agentic: the CLI writes and runs the program in the grader image, and its last message (there
+    is no `submit` tool in a CLI) carries the program the grader reads."""
+    from suites.livecodebench.oracle import fenced, program
+
+    def responder(request: Request) -> Reply:
+        usage = deepseek_usage(1_000, 20)
+        turn = sum(1 for m in request.body["messages"] if m["role"] == "assistant")
+        if not request.body.get("tools") or turn > 1:
+            return Reply(chat_completion(f"Checked on the example.\n{fenced(program('90001'))}", usage=usage))
+        step = [
+            ("Write", {"file_path": "/tmp/solution.py", "content": program("90001")}),
+            ("Bash", {"command": "python3 -m py_compile /tmp/solution.py && echo COMPILES", "description": "check"}),
+        ][turn]
+        return Reply(chat_completion(tool_calls=[tool_call(*step)], usage=usage))
+
+    outcome = evaluate("claude-code", monkeypatch, responder, suites=["livecodebench_agentic"], limit=1)
+    [row] = pd.read_csv(outcome.run_dir / "samples.csv").to_dict("records")
+    assert (row["task"], row["score"], row["agent_name"]) == (90001, 1.0, "claude-code")
+    output = "\n".join(m.text for s in samples(outcome.run_dir).values() for m in s.messages if m.role == "tool")
+    assert "COMPILES" in output
