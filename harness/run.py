@@ -219,6 +219,11 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     driver = get_agent(req.agent)
     for name in suites:
         check_applies(driver, name)  # before any image work
+    if driver.kind == "bridge" and req.sandbox != "docker":
+        raise HarnessError(
+            f"--agent {driver.name}: bridge agents run with --sandbox docker only; their images with the CLI are "
+            "built locally and `harness images push` does not push them"
+        )
     recorded = recorded_run(str(req.run_id)) if req.resume else None
     options = suite_options(model, suites, req.options, recorded.options if recorded else None)
 

@@ -54,3 +54,13 @@ def test_only_the_agent_container_is_pointed_at_the_layered_image() -> None:
 def test_the_solver_refuses_single_turn_suites() -> None:
     with pytest.raises(HarnessError, match="single-turn"):
         solver(get_agent("claude-code"), suite="livecodebench", protocol="single_turn")
+
+
+def test_bridge_agents_refuse_k8s_before_any_image_work(monkeypatch, results_dir) -> None:
+    from harness.run import EvalRequest, run_eval
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-fake")
+    request = EvalRequest(model="deepseek-v4-pro", suites=["terminal_bench"], agent="codex-cli", sandbox="k8s")
+    with pytest.raises(HarnessError, match="--agent codex-cli: bridge agents run with --sandbox docker only"):
+        run_eval(request)
+    assert not (results_dir / "runs").exists()
