@@ -131,7 +131,7 @@ def get_agent(name: str) -> AgentDef:
 
 def check_applies(agent: AgentDef, suite: str) -> None:
     """A suite the agent cannot run is bad input: one line with the reason and what to do."""
-    if suite in agent.suites:
+    if suite in agent.suites or "*" in agent.suites:
         return
     reason = agent.refused.get(suite) or f"it applies to {', '.join(agent.suites)}"
     raise HarnessError(f"--agent {agent.name}: cannot run suite {suite}: {reason}")
@@ -172,7 +172,7 @@ def agent_table() -> list[dict[str, str]]:
                 "agent": agent.name + (" (default)" if agent.is_default else ""),
                 "version": agent.version,
                 "package": package,
-                "suites": ",".join(agent.suites),
+                "suites": "all" if "*" in agent.suites else ",".join(agent.suites),
                 "budgets": ",".join(agent.budgets),
             }
         )

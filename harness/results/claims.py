@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.errors import HarnessError, read_text
 from harness.paths import PACKAGE_DATA
 from harness.results.stats import Interval, score_interval, tasks_needed
-from harness.results.tables import MEASUREMENT, measurement_label
+from harness.results.tables import MEASUREMENT, measurement_label, with_agent
 
 CLAIMS_FILE = PACKAGE_DATA / "claims.toml"
 CONSISTENT = "consistent"
@@ -124,7 +124,7 @@ def pooled(df: pd.DataFrame) -> dict[Measurement, list[str]]:
     hashes."""
     out = {}
     for key, g in df.groupby(MEASUREMENT, sort=True):
-        hashes = sorted(set(g["scaffold_hash"].dropna().astype(str)))
+        hashes = sorted(set(g["scaffold_hash"].dropna().astype(str))) if "scaffold_hash" in g else []
         if len(hashes) > 1:
             out[(str(key[0]), str(key[1]), str(key[2]))] = hashes
     return out
@@ -146,6 +146,7 @@ def refused(df: pd.DataFrame, registry: Registry | None = None, allow_served_dri
     from harness.results.calls import drift_by_measurement, drift_text
 
     registry = registry or load_registry()
+    df = with_agent(df)
     drift, mixed = drift_by_measurement(df), pooled(df)
     lines = []
     for claim, key in _claimed(registry, _measured(df)):
@@ -174,6 +175,7 @@ def check(
     from harness.results.calls import drift_by_measurement, drift_text
 
     registry = registry or load_registry()
+    df = with_agent(df)
     measured = _measured(df)
     drift, mixed = drift_by_measurement(df), pooled(df)
     rows: list[dict[str, Any]] = []

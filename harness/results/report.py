@@ -21,7 +21,7 @@ import pandas as pd
 
 from harness.errors import HarnessError
 from harness.results.sensitivity import format_sensitivity, plot_sensitivity, sensitivity
-from harness.results.tables import MEASUREMENT, _run_manifest, measurement_label, summary
+from harness.results.tables import MEASUREMENT, _run_manifest, measurement_label, summary, with_agent
 
 PLOT_NAME = "pareto.png"
 SENSITIVITY_PLOT_NAME = "sensitivity.png"
@@ -207,6 +207,7 @@ def notes(df: pd.DataFrame) -> list[str]:
 
 def render(df: pd.DataFrame) -> str:
     """The report as Markdown."""
+    df = with_agent(df)
     table = summary(df)
     lines = ["# Results", ""]
     runs = ", ".join(sorted(df["run_id"].astype(str).unique())) if not df.empty else "(none)"
@@ -248,6 +249,7 @@ def render(df: pd.DataFrame) -> str:
 def errored_attempts(df: pd.DataFrame) -> list[str]:
     """Markdown lines listing every attempt that errored or carries a suite's `trial_error` (e.g. Terminal-Bench's
     AgentTimeoutError, whose reward still counts), or nothing."""
+    df = with_agent(df)
     trial_error = df["trial_error"] if "trial_error" in df else pd.Series(None, index=df.index)
     rows = df[df["errored"] | trial_error.notna()]
     if rows.empty:

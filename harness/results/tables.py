@@ -485,11 +485,19 @@ SUMMARY_COLUMNS = [
 ]
 
 
+def with_agent(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with an `agent_name` column: tables from before `--agent` were all the fixed scaffold's."""
+    if "agent_name" in df:
+        return df.assign(agent_name=df["agent_name"].fillna(DEFAULT_AGENT))
+    return df.assign(agent_name=DEFAULT_AGENT)
+
+
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """Per measurement (suite, model, agent): score with errors as failures (and its 95% CI), score with errors
     excluded, counts, cost, cost per solved task and time."""
     if df.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    df = with_agent(df)
     rows = [
         {"suite": suite, "model": model, "agent_name": agent, "route": route_of(model), **group_summary(group)}
         for (suite, model, agent), group in df.groupby(MEASUREMENT, sort=True)
