@@ -17,7 +17,6 @@ leaderboard; empty when mini did not submit.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +30,7 @@ from inspect_ai.tool import Tool, ToolSource
 from inspect_ai.util import LimitExceededError
 from pydantic import BaseModel, ConfigDict
 
-from harness.agent_registry import AGENTS_FILE, AgentDef
+from harness.agent_registry import AGENTS_FILE, AgentDef, check_installed
 from harness.errors import HarnessError
 from harness.repo_agent import SUBMITTED_PATCH
 from harness.scaffold import budgets
@@ -94,23 +93,6 @@ SUITES = {
 
 LEADERBOARD_CWD = "/testbed"
 """The repository directory swebench.yaml names in its prompt and environment."""
-
-
-def check_installed(agent: AgentDef) -> None:
-    """The installed mini-swe-agent must be the pinned one: one line with the pip command otherwise."""
-    assert agent.package is not None
-    pin = f"{agent.package.name}=={agent.version}"
-    try:
-        installed = importlib.metadata.version(agent.package.name)
-    except importlib.metadata.PackageNotFoundError:
-        raise HarnessError(
-            f"--agent {agent.name}: {agent.package.name} is not installed; pip install '{pin}'"
-        ) from None
-    if installed != agent.version:
-        raise HarnessError(
-            f"--agent {agent.name}: {agent.package.name} {installed} is installed but {AGENTS_FILE.name} pins "
-            f"{agent.version}; pip install '{pin}'"
-        )
 
 
 def mini_config(agent: AgentDef, suite: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.metadata
 import json
 import tomllib
 from collections.abc import Sequence
@@ -135,6 +136,25 @@ def check_applies(agent: AgentDef, suite: str) -> None:
         return
     reason = agent.refused.get(suite) or f"it applies to {', '.join(agent.suites)}"
     raise HarnessError(f"--agent {agent.name}: cannot run suite {suite}: {reason}")
+
+
+def check_installed(agent: AgentDef) -> None:
+    """An agent that runs from a PyPI package needs the pinned version installed: one line with the pip command
+    otherwise (npm CLIs are checked when their image is built, harness.agent_images)."""
+    if agent.package is None or agent.package.registry != "pypi":
+        return
+    pin = f"{agent.package.name}=={agent.version}"
+    try:
+        installed = importlib.metadata.version(agent.package.name)
+    except importlib.metadata.PackageNotFoundError:
+        raise HarnessError(
+            f"--agent {agent.name}: {agent.package.name} is not installed; pip install '{pin}'"
+        ) from None
+    if installed != agent.version:
+        raise HarnessError(
+            f"--agent {agent.name}: {agent.package.name} {installed} is installed but {AGENTS_FILE.name} pins "
+            f"{agent.version}; pip install '{pin}'"
+        )
 
 
 def agent_scaffold_hash(agent: AgentDef, suite: str, suite_scaffold_hash: str) -> str:

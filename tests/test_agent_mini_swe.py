@@ -16,7 +16,7 @@ from inspect_ai.tool import ToolCall
 from inspect_ai.util import ExecResult, LimitExceededError
 from minisweagent.exceptions import FormatError, Submitted
 
-from harness import agent_mini_swe
+from harness import agent_mini_swe, agent_registry
 from harness.agent_registry import check_applies, get_agent
 from harness.errors import HarnessError
 from harness.mini_swe import InspectModel, LoopCalls, SandboxEnvironment, load_config, to_inspect
@@ -115,10 +115,10 @@ def test_config_per_suite_with_the_harness_budgets() -> None:
 
 def test_installed_version_must_be_the_pin(monkeypatch) -> None:
     agent = get_agent("mini-swe-agent")
-    agent_mini_swe.check_installed(agent)
-    monkeypatch.setattr(agent_mini_swe.importlib.metadata, "version", lambda name: "2.5.0")
+    agent_registry.check_installed(agent)
+    monkeypatch.setattr(agent_registry.importlib.metadata, "version", lambda name: "2.5.0")
     with pytest.raises(HarnessError) as caught:
-        agent_mini_swe.check_installed(agent)
+        agent_registry.check_installed(agent)
     assert str(caught.value) == (
         "--agent mini-swe-agent: mini-swe-agent 2.5.0 is installed but agents.toml pins 2.4.6; "
         "pip install 'mini-swe-agent==2.4.6'"

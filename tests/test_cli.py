@@ -88,6 +88,13 @@ def test_missing_api_key_fails_before_sandbox_work(monkeypatch, results_dir, cap
         (["eval", "--suite", "mcp_atlas", "--judge-model", "noop"], "a pseudo-model cannot judge"),
         (["eval", "--model", "noop", "--suite", "terminal_bench", "--resume", "r1"], "the run is of model oracle"),
         (["eval", "--suite", "livecodebench", "--resume", "r1"], "the run is of suite(s) terminal_bench"),
+        (["eval", "--agent", "nope"], "unknown agent 'nope'; valid: claude-code, codex-cli, harness, mini-swe-agent"),
+        (["eval", "--agent", "mini-swe-agent", "--suite", "mcp_atlas"], "cannot run suite mcp_atlas: mini-swe-agent"),
+        (["eval", "--agent", "codex-cli", "--suite", "livecodebench"], "keeps its official single-turn protocol"),
+        (
+            ["eval", "--agent", "claude-code", "--suite", "terminal_bench", "--resume", "r1"],
+            "the run is of agent harness",
+        ),
     ],
 )
 def test_bad_input_is_caught_before_any_work(args: list[str], expected: str, results_dir, monkeypatch, capsys) -> None:
@@ -99,6 +106,21 @@ def test_bad_input_is_caught_before_any_work(args: list[str], expected: str, res
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and expected in err and len(err.splitlines()) == 1, err
     assert [p.name for p in (results_dir / "runs").iterdir()] == ["r1"]  # a run that cannot start leaves nothing
+
+
+def test_an_agent_package_other_than_the_pin_stops_before_any_work(results_dir, monkeypatch, capsys) -> None:
+    import importlib.metadata
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.5.0" if name == "mini-swe-agent" else real(name))
+    monkeypatch.setenv("PATH", "/nonexistent")  # no docker CLI: any image or sandbox work would fail differently
+    assert main(["eval", "--agent", "mini-swe-agent", "--suite", "terminal_bench"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "error: --agent mini-swe-agent: mini-swe-agent 2.5.0 is installed but agents.toml pins 2.4.6; "
+        "pip install 'mini-swe-agent==2.4.6'"
+    )
+    assert not (results_dir / "runs").exists() or not any((results_dir / "runs").iterdir())
 
 
 def test_scripted_turns_are_checked_when_the_script_is_read(tmp_path) -> None:
