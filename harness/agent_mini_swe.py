@@ -30,7 +30,7 @@ from inspect_ai.tool import Tool, ToolSource
 from inspect_ai.util import LimitExceededError
 from pydantic import BaseModel, ConfigDict
 
-from harness.agent_registry import AGENTS_FILE, AgentDef, check_installed
+from harness.agent_registry import AGENTS_FILE, AgentDef
 from harness.errors import HarnessError
 from harness.repo_agent import SUBMITTED_PATCH
 from harness.scaffold import budgets
@@ -130,8 +130,7 @@ def solver(
     extra_tools: Sequence[Tool | ToolSource] = (),
     system_prompt: str | None = None,
 ) -> Solver:
-    """The registry's entry point (harness.agent_registry.agent_solver_for)."""
-    check_installed(agent)
+    """The agent's entry point (harness.agents.agent_solver); its pin is checked by harness.tasks."""
     if extra_tools:
         raise HarnessError(f"--agent {agent.name}: suite {suite} gives the agent tools; mini-swe-agent has only bash")
     return mini_swe_agent(suite=suite, config=mini_config(agent, suite))

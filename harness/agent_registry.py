@@ -8,20 +8,17 @@ agents never share one (`agent_scaffold_hash`); results are grouped by agent, ne
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.metadata
-import json
 import tomllib
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
 
-from inspect_ai.solver import Solver
-from inspect_ai.tool import Tool, ToolSource
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness import __version__
+from harness.digest import digest
 from harness.errors import HarnessError, choose
 from harness.paths import PACKAGE_DATA
 
@@ -85,7 +82,7 @@ class AgentDef(BaseModel):
             from harness.scaffold import config as scaffold_config
 
             payload["config"] = scaffold_config().model_dump(mode="json")
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        return digest(payload)
 
     def provenance(self) -> dict[str, Any]:
         """The agent's manifest and task-metadata record."""
@@ -157,6 +154,14 @@ def check_installed(agent: AgentDef) -> None:
         )
 
 
+def check_usable(agent: AgentDef, suites: Sequence[str]) -> None:
+    """`agent` can run every one of `suites` and is installed at its pin; called before any image work by
+    `harness eval` and the inspect entry points, and again when a task is built."""
+    for suite in suites:
+        check_applies(agent, suite)
+    check_installed(agent)
+
+
 def agent_scaffold_hash(agent: AgentDef, suite: str, suite_scaffold_hash: str) -> str:
     """The scaffold hash of `suite` run under `agent`: the fixed scaffold's own, or the agent's config hash with
     the suite's budgets (scaffold.toml) that bind it."""
@@ -165,21 +170,7 @@ def agent_scaffold_hash(agent: AgentDef, suite: str, suite_scaffold_hash: str) -
     from harness.scaffold import budgets
 
     payload = {"agent": agent.config_hash(), "suite": suite, "budgets": budgets(suite).model_dump()}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def agent_solver_for(
-    agent: AgentDef,
-    *,
-    suite: str,
-    protocol: str,
-    extra_tools: Sequence[Tool | ToolSource] = (),
-    system_prompt: str | None = None,
-) -> Solver:
-    """The solver of a non-default agent: its module's `solver(agent, suite=..., ...)`."""
-    assert agent.module is not None
-    module = importlib.import_module(agent.module)
-    return module.solver(agent, suite=suite, protocol=protocol, extra_tools=extra_tools, system_prompt=system_prompt)
+    return digest(payload)
 
 
 def agent_table() -> list[dict[str, str]]:

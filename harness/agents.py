@@ -3,12 +3,13 @@ no-op."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool, ToolSource
 
-from harness.agent_registry import agent_solver_for, get_agent
+from harness.agent_registry import get_agent
 from harness.scaffold import scaffold_solver
 from harness.suite import AgentKind, TaskRequest
 
@@ -38,8 +39,10 @@ def agent_solver(
     if request.agent is AgentKind.NOOP:
         return noop()
     agent = get_agent(request.agent_name)
-    if not agent.is_default:
-        return agent_solver_for(
+    if not agent.is_default:  # its module's `solver(agent, *, suite, protocol, extra_tools, system_prompt)`
+        assert agent.module is not None
+        module = importlib.import_module(agent.module)
+        return module.solver(
             agent, suite=suite, protocol=protocol, extra_tools=extra_tools, system_prompt=system_prompt
         )
     return scaffold_solver(suite, protocol, extra_tools=extra_tools, system_prompt=system_prompt)

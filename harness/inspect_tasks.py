@@ -20,12 +20,13 @@ from harness import provider  # noqa: F401  (registers the `harness/<alias>` mod
 
 def _task(suite: str, agent: str, options: dict[str, Any]) -> Task:
     from harness import images
-    from harness.agent_registry import DEFAULT_AGENT
+    from harness.agent_registry import DEFAULT_AGENT, check_usable, get_agent
     from harness.policy import policy
     from harness.suite import get_suite, parse_options
     from harness.tasks import build_suite_task
 
     agent_name = options.pop("agent_name", DEFAULT_AGENT)  # -T agent_name=claude-code: `harness agents`
+    check_usable(get_agent(agent_name), [suite])  # before any image work
     images.prepare(get_suite(suite).images(parse_options(get_suite(suite), options)))
     built = build_suite_task(suite, agent, agent_name, **options)  # a bridge agent's images after the suite's
     rp = policy()

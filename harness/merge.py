@@ -10,7 +10,6 @@ is an error unless `--partial`, which records it (and marks the merged run unsuc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 from harness import manifest
 from harness.agent_registry import DEFAULT_AGENT
+from harness.digest import digest
 from harness.errors import HarnessError
 from harness.shard import parse as parse_shard
 
@@ -41,10 +41,6 @@ class ShardRun:
         return (self.record.get("run") or {}).get("shard")
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def identity(record: dict[str, Any]) -> dict[str, Any]:
     """What must be equal across shards, by the name a refusal uses."""
     model = record.get("model") or {}
@@ -57,12 +53,12 @@ def identity(record: dict[str, Any]) -> dict[str, Any]:
         "suites": sorted(suites),
         "scaffold hash": {name: info.get("scaffold_hash") for name, info in suites.items()},
         "policy hash": (record.get("policy") or {}).get("hash"),
-        "dataset hash": {name: _digest(info.get("dataset")) for name, info in suites.items()},
+        "dataset hash": {name: digest(info.get("dataset")) for name, info in suites.items()},
         "suite options": {
-            name: _digest({k: v for k, v in (info.get("options") or {}).items() if k != "shard"})
+            name: digest({k: v for k, v in (info.get("options") or {}).items() if k != "shard"})
             for name, info in suites.items()
         },
-        "budgets": {name: _digest(info.get("budgets")) for name, info in suites.items()},
+        "budgets": {name: digest(info.get("budgets")) for name, info in suites.items()},
         "epochs": run.get("epochs"),
     }
 

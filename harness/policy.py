@@ -8,8 +8,6 @@ attempts and how long each may take (`eval_kwargs`). Sandbox errors: inspect's s
 from __future__ import annotations
 
 import email.utils
-import hashlib
-import json
 import random
 import re
 import time
@@ -22,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from tenacity import RetryCallState
 
+from harness.digest import digest
 from harness.paths import PACKAGE_DATA
 
 POLICY_FILE = PACKAGE_DATA / "policy.toml"
@@ -95,7 +94,7 @@ class RetryPolicy(BaseModel):
 
     @property
     def hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
+        return digest(self.model_dump())
 
     @property
     def call_timeout(self) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import build_failures, exit_codes, images, leftovers, manifest
-from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_applies, check_installed, get_agent
+from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_usable, get_agent
 from harness.cost import check_plan, price_for
 from harness.errors import HarnessError
 from harness.guard import RunGuard
@@ -217,9 +217,7 @@ def run_eval(req: EvalRequest) -> EvalOutcome:
     plan = price_plan(model, req)
     suites = expand_suites(req.suites)
     driver = get_agent(req.agent)
-    for name in suites:
-        check_applies(driver, name)  # before any image work
-    check_installed(driver)
+    check_usable(driver, suites)  # before any image work
     if driver.kind == "bridge" and req.sandbox != "docker":
         raise HarnessError(
             f"--agent {driver.name}: bridge agents run with --sandbox docker only; their images with the CLI are "

@@ -8,8 +8,6 @@ output keeps its head and tail around a marker that says how much was cut. Where
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import shlex
 import tomllib
 from collections.abc import Sequence
@@ -23,6 +21,7 @@ from inspect_ai.tool import Tool, ToolDef, ToolSource, bash_session, text_editor
 from inspect_ai.util import store
 from pydantic import BaseModel, ConfigDict
 
+from harness.digest import digest
 from harness.errors import HarnessError, choose
 from harness.paths import PACKAGE_DATA
 
@@ -105,7 +104,7 @@ def scaffold_hash(suite: str, protocol: str, system_prompt: str | None = None) -
         "budgets": budgets(suite).model_dump(),
         "shell": cfg.shell.model_dump() if "bash_session" in cfg.protocols[protocol].tools else None,
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    return digest(payload)
 
 
 def task_limits(suite: str) -> dict[str, Any]:

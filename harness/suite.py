@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from inspect_ai import Task
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from harness.agent_registry import DEFAULT_AGENT
 from harness.errors import HarnessError, choose
 from harness.images import ImageSpec
 from harness.paths import PACKAGE_DATA
@@ -77,7 +78,7 @@ class TaskRequest:
 
     options: SuiteOptions
     agent: AgentKind
-    agent_name: str = "harness"
+    agent_name: str = DEFAULT_AGENT
     """The agent that drives the model (`harness.agent_registry`; `harness` is the fixed scaffold)."""
 
 

@@ -14,7 +14,7 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
 from harness import agent_images
-from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_applies, get_agent
+from harness.agent_registry import DEFAULT_AGENT, agent_scaffold_hash, check_usable, get_agent
 from harness.errors import HarnessError
 from harness.policy import policy
 from harness.shard import parse as parse_shard
@@ -26,7 +26,7 @@ def build_suite_task(suite: str, agent: str = "model", agent_name: str = DEFAULT
     scaffold by default), with the suite's validated options."""
     definition = get_suite(suite)
     driver = get_agent(agent_name)
-    check_applies(driver, suite)
+    check_usable(driver, [suite])
     parsed = parse_options(definition, options)
     # the whole selection, then this shard of it (a shard may hold none of a small selection: inspect refuses an
     # empty dataset, the run skips the task)

@@ -20,11 +20,10 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.agent_registry import DEFAULT_AGENT
 from harness.errors import HarnessError
 from harness.paths import PACKAGE_DATA, REPO_ROOT
 from harness.results.compare import Comparison, compare_frames, format_comparison
-from harness.results.tables import format_summary, load, summary
+from harness.results.tables import format_summary, load, summary, with_agent
 
 NIGHTLY_FILE = PACKAGE_DATA / "nightly.toml"
 BASELINES = REPO_ROOT / "results" / "baselines"
@@ -133,9 +132,7 @@ def read_baseline(dest: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta = json.loads(meta_file.read_text())
     df = pd.read_csv(samples, dtype={"task": str})
     df["errored"] = df["errored"].astype(bool)
-    if "agent_name" not in df:  # baselines from before `--agent` were the fixed scaffold's
-        df["agent_name"] = DEFAULT_AGENT
-    return df.assign(model=meta["model"], run_id=f"baseline:{meta['run_id']}"), meta
+    return with_agent(df).assign(model=meta["model"], run_id=f"baseline:{meta['run_id']}"), meta
 
 
 def check_baseline_option(path: Path, model: str, update: bool) -> None:
